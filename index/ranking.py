@@ -1,0 +1,81 @@
+"""How a customer message is matched to templates, given their vectors.
+
+Measured on the dev sets (see bench/): the nearest trigger alone tops out near 0.93 (Bitext) and
+0.88 (CLINC150); a logistic-regression head over the same trigger vectors reaches 0.97 / 0.95,
+and a small BM25 term adds a few tenths. So:
+
+    score(t) = P_classifier(t | message) + LEXICAL_WEIGHT * bm25(t)      (classifier trained)
+    score(t) = max_cos(message, vectors of t) + LEXICAL_WEIGHT * bm25(t) (while it retrains)
+
+``no_match`` compares the cosine to the chosen template's nearest vector with a threshold the
+library calibrates on itself: how close each trigger is to its own template's other vectors
+(a low quantile of that), so it follows the model and the library without tuning on queries.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+LEXICAL_WEIGHT = 0.1
+CLASSIFIER_C = 20.0
+CALIBRATION_QUANTILE = 0.02
+MIN_CALIBRATION_SAMPLES = 20
+THRESHOLD_BOUNDS = (0.2, 0.7)
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    # Used until the library has enough triggers to calibrate itself; None = calibrate.
+    fallback_threshold: float = 0.45
+    threshold_override: float | None = None
+    lexical_weight: float = LEXICAL_WEIGHT
+
+
+class TemplateClassifier:
+    """Logistic regression over trigger vectors, one class per template."""
+
+    def __init__(self, template_ids: np.ndarray, model: LogisticRegression) -> None:
+        self.template_ids = template_ids
+        self._model = model
+
+    @classmethod
+    def train(cls, labels: np.ndarray, vectors: np.ndarray) -> "TemplateClassifier | None":
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            return None
+        model = LogisticRegression(C=CLASSIFIER_C, max_iter=1000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(vectors, labels)
+        return cls(model.classes_.astype(np.int64), model)
+
+    def probabilities(self, query: np.ndarray) -> dict[int, float]:
+        probs = self._model.predict_proba(query.reshape(1, -1))[0]
+        return {int(t): float(p) for t, p in zip(self.template_ids, probs)}
+
+
+def calibrate_threshold(groups: list[np.ndarray], settings: RankingSettings) -> float:
+    """Low quantile of each trigger's cosine to the nearest other vector of its own template."""
+    if settings.threshold_override is not None:
+        return settings.threshold_override
+    nearest: list[np.ndarray] = []
+    for rows in groups:
+        if len(rows) < 2:
+            continue
+        sims = rows @ rows.T
+        np.fill_diagonal(sims, -1.0)
+        nearest.append(sims[1:].max(axis=1))  # row 0 is the template's own text, not a message
+    samples = np.concatenate(nearest) if nearest else np.zeros(0)
+    if len(samples) < MIN_CALIBRATION_SAMPLES:
+        return settings.fallback_threshold
+    low, high = THRESHOLD_BOUNDS
+    return float(np.clip(np.quantile(samples, CALIBRATION_QUANTILE), low, high))
+
+
+def fuse(candidates: dict[int, float], lexical: dict[int, float], weight: float) -> dict[int, float]:
+    return {t: s + weight * lexical.get(t, 0.0) for t, s in candidates.items()}

@@ -1,0 +1,148 @@
+"""The ``tact`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from service.settings import Settings
+
+DEFAULT_EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
+
+
+def _settings(args) -> Settings:
+    return Settings.from_env(data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None)
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    overrides = dict(host=args.host, port=args.port, data_dir=Path(args.data_dir) if args.data_dir else None)
+    if args.no_starter_library:
+        overrides["starter_library"] = False
+    settings = Settings.from_env(**overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_library_validate(args) -> int:
+    from service.library_files import validate_library
+
+    templates, problems = validate_library(Path(args.folder))
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if p.severity == "error"]
+    by_language: dict[str, int] = {}
+    for t in templates:
+        by_language[t.language] = by_language.get(t.language, 0) + 1
+    summary = ", ".join(f"{lang}: {n}" for lang, n in sorted(by_language.items()))
+    print(f"{len(templates)} templates ({summary}); {len(errors)} errors, {len(problems) - len(errors)} warnings")
+    return 1 if errors else 0
+
+
+def cmd_library_import(args) -> int:
+    from service.library_import import import_folder
+    from service.logs import configure
+    from service.rendering import SandboxedRenderer
+    from service.storage.db import Database
+    from service.storage.templates import TemplateRepository
+
+    configure("WARNING")
+    settings = _settings(args)
+    repo = TemplateRepository(Database(settings.db_url), SandboxedRenderer())
+    report = import_folder(repo, Path(args.folder))
+    for problem in report.problems:
+        print(problem)
+    print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
+    print("a running server picks the changes up at its next start")
+    return 1 if report.problems else 0
+
+
+def cmd_token_create(args) -> int:
+    from service.auth import TokenStore
+    from service.storage.db import Database
+
+    settings = _settings(args)
+    token = TokenStore(Database(settings.db_url), None).create(args.name, args.role, team_id=args.team)
+    print(f"token for {args.name} ({args.role}); it is shown only once:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_train_tone(args) -> int:
+    from index.embedder import load_embedder
+    from service.checks.tone import HEAD_PATH
+    from service.checks.tone_training import train_tone
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.models.tone)
+    head = train_tone(Path(args.evaldata), embedder)
+    out = Path(args.output) if args.output else HEAD_PATH
+    head.save(out)
+    print(f"tone head written to {out}")
+    return 0
+
+
+def cmd_models_check(args) -> int:
+    """Load every configured model once: ``make setup`` proves they are installed and offline."""
+    from index.embedder import load_embedder
+
+    settings = Settings.from_env()
+    for spec in dict.fromkeys([settings.models.en, settings.models.ru, settings.models.tone]):
+        print(f"loading {spec} …", flush=True)
+        vector = load_embedder(spec).encode(["hello"])
+        print(f"  {spec}: dim {vector.shape[1]}", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tact", description="Tact: tactful reply suggestions for support teams")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--data-dir")
+    serve.add_argument("--no-starter-library", action="store_true", help="do not import responses/ on first run")
+    serve.set_defaults(func=cmd_serve)
+
+    library = sub.add_parser("library", help="template library files").add_subparsers(dest="action", required=True)
+    validate = library.add_parser("validate", help="check a responses/ folder")
+    validate.add_argument("folder")
+    validate.set_defaults(func=cmd_library_validate)
+    imp = library.add_parser("import", help="import a responses/ folder into a data dir")
+    imp.add_argument("folder")
+    imp.add_argument("--data-dir")
+    imp.set_defaults(func=cmd_library_import)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    create = token.add_parser("create", help="create a token; prints it as the last line")
+    create.add_argument("--data-dir")
+    create.add_argument("--role", required=True, choices=["agent", "lead", "admin"])
+    create.add_argument("--name", required=True)
+    create.add_argument("--team", type=int)
+    create.set_defaults(func=cmd_token_create)
+
+    train = sub.add_parser("train", help="train models").add_subparsers(dest="what", required=True)
+    tone = train.add_parser("tone", help="train the politeness head on the shared dev sets")
+    tone.add_argument("--evaldata", default=str(DEFAULT_EVALDATA))
+    tone.add_argument("--output")
+    tone.set_defaults(func=cmd_train_tone)
+
+    models = sub.add_parser("models", help="models").add_subparsers(dest="action", required=True)
+    check = models.add_parser("check", help="load every configured model")
+    check.set_defaults(func=cmd_models_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The heavy, long-lived parts of the service, opened once in the app lifespan and handed to
+handlers by dependency injection."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from service.auth import TokenStore
+from service.languages import LanguageDetector
+from service.library_import import import_folder
+from service.lint import lint as _lint
+from service.rendering import SandboxedRenderer
+from service.search import Embedders, SearchIndexes
+from service.settings import Settings
+from service.storage.db import Database, utcnow
+from service.storage.templates import TemplateRepository
+from service.suggest import SuggestService
+
+log = logging.getLogger("tact.app")
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    db: Database
+    tokens: TokenStore
+    renderer: SandboxedRenderer
+    repo: TemplateRepository
+    embedders: Embedders
+    search: SearchIndexes
+    detector: LanguageDetector
+    suggest: SuggestService
+    checks: "object | None" = None  # service.checks.service.CheckService, once started
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Resources":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.db_url)
+        renderer = SandboxedRenderer()
+        repo = TemplateRepository(db, renderer)
+        if settings.starter_library and repo.count() == 0 and not _ever_imported(db):
+            report = import_folder(repo, settings.starter_library_dir)
+            _mark_imported(db)
+            log.info("starter library imported", extra={"templates_created": len(report.created), "problems": len(report.problems)})
+        embedders = Embedders()
+        search = SearchIndexes(settings, repo, embedders)
+        search.open()
+        detector = LanguageDetector()
+        suggest = SuggestService(settings, db, repo, search, detector, renderer)
+        resources = cls(settings, db, TokenStore(db, settings.bootstrap_token), renderer, repo, embedders, search,
+                        detector, suggest)
+        from service.checks.service import CheckService  # imports LanguageTool's client; after the library
+
+        resources.checks = CheckService.open(settings, db, embedders)
+        return resources
+
+    def lint(self, template):
+        return _lint(template, self.renderer, self.search)
+
+    def close(self) -> None:
+        self.search.stop()
+        if self.checks is not None:
+            self.checks.close()
+        self.db.dispose()
+
+
+def _ever_imported(db: Database) -> bool:
+    kv = db.t["settings_kv"]
+    with db.connect() as conn:
+        return conn.execute(sa.select(kv.c.value).where(kv.c.key == "starter_library_imported")).scalar() is not None
+
+
+def _mark_imported(db: Database) -> None:
+    with db.begin() as conn:
+        conn.execute(db.t["settings_kv"].insert().values(key="starter_library_imported", value="1", updated_at=utcnow()))

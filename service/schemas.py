@@ -1,0 +1,120 @@
+"""Wire shapes of the public API (``/api/v1``). Additive changes only: clients depend on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Language = Annotated[str, Meta(min_length=2, max_length=8, description="`en` or `ru`")]
+Title = Annotated[str, Meta(min_length=1, max_length=300)]
+Body = Annotated[str, Meta(min_length=1, max_length=20_000)]
+Trigger = Annotated[str, Meta(min_length=1, max_length=2_000)]
+Tag = Annotated[str, Meta(min_length=1, max_length=64)]
+Shortcut = Annotated[str, Meta(pattern=r"^[\w-]{1,64}$", description="letters, digits, `_` or `-`")]
+Status = Literal["draft", "published"]
+Role = Literal["agent", "lead", "admin"]
+
+
+class Template(Struct):
+    id: int
+    title: str
+    language: str
+    body: str
+    triggers: list[str]
+    tags: list[str]
+    shortcut: str | None
+    status: str
+    version: int
+    team_id: int | None
+    translation_group: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None = None
+    updated_by: str | None = None
+    variables: list[str] = []
+    warnings: list[dict[str, Any]] = []
+
+
+class TemplateCreate(Struct, forbid_unknown_fields=True):
+    title: Title
+    language: Language
+    body: Body
+    triggers: Annotated[list[Trigger], Meta(max_length=1000)] = []
+    tags: Annotated[list[Tag], Meta(max_length=50)] = []
+    shortcut: Shortcut | None = None
+    status: Status = "published"
+    team_id: int | None = None
+    translation_group: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class TemplateUpdate(Struct, forbid_unknown_fields=True):
+    """Fields left out keep their value."""
+
+    title: Title | None = None
+    language: Language | None = None
+    body: Body | None = None
+    triggers: Annotated[list[Trigger], Meta(max_length=1000)] | None = None
+    tags: Annotated[list[Tag], Meta(max_length=50)] | None = None
+    shortcut: Shortcut | None = None
+    status: Status | None = None
+    translation_group: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class TemplateVersion(Struct):
+    version: int
+    author: str | None
+    created_at: dt.datetime
+    changed_fields: list[str]
+    snapshot: dict[str, Any]
+
+
+class RevertRequest(Struct, forbid_unknown_fields=True):
+    version: Annotated[int, Meta(ge=1)]
+
+
+class SuggestRequest(Struct, forbid_unknown_fields=True):
+    message: Annotated[str, Meta(max_length=1_000_000)]
+    subject: Annotated[str, Meta(max_length=1_000)] | None = None
+    language: Language | None = None
+    k: Annotated[int, Meta(ge=1, le=10)] = 3
+    variables: dict[str, Any] | None = None
+
+
+class Suggestion(Struct):
+    template_id: int
+    title: str
+    score: float
+    text: str
+    missing_variables: list[str]
+    similarity: float = 0.0
+    shortcut: str | None = None
+
+
+class SuggestResponse(Struct):
+    suggestion_id: str
+    language: str
+    no_match: bool
+    suggestions: list[Suggestion]
+    threshold: float = 0.0
+
+
+class RenderRequest(Struct, forbid_unknown_fields=True):
+    template_id: int
+    variables: dict[str, Any] = {}
+
+
+class RenderResponse(Struct):
+    text: str
+    missing_variables: list[str]
+
+
+class ErrorBody(Struct):
+    error: str
+    message: str
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)

@@ -1,0 +1,100 @@
+"""Keeps one ``LanguageIndex`` per language in step with the template table."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+
+from index.embedder import Embedder, load_embedder
+from index.library import Document, LanguageIndex, MAX_TRIGGERS
+from index.ranking import RankingSettings
+from service.schemas import Template
+from service.settings import LANGUAGES, Settings
+from service.storage.templates import TemplateRepository
+
+log = logging.getLogger("tact.search")
+
+_JINJA = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
+
+
+def to_document(template: Template) -> Document:
+    # The template's own text without Jinja tags: what it says, not how it is filled.
+    text = " ".join(_JINJA.sub(" ", template.body).split())[:1000]
+    return Document(template.id, template.title, text, tuple(template.triggers[:MAX_TRIGGERS]))
+
+
+class Embedders:
+    """Loads each configured model once, shared by languages that name the same one."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def get(self, spec: str) -> Embedder:
+        with self._lock:
+            if spec not in self._loaded:
+                started = time.perf_counter()
+                log.info("loading model", extra={"model": spec})
+                self._loaded[spec] = load_embedder(spec)
+                log.info("model loaded", extra={"model": spec, "seconds": round(time.perf_counter() - started, 2)})
+            return self._loaded[spec]
+
+    def names(self) -> list[str]:
+        return list(self._loaded)
+
+
+class SearchIndexes:
+    def __init__(self, settings: Settings, repo: TemplateRepository, embedders: Embedders) -> None:
+        self._settings = settings
+        self._repo = repo
+        self.indexes: dict[str, LanguageIndex] = {}
+        for language in LANGUAGES:
+            ranking = RankingSettings(threshold_override=settings.no_match_threshold.get(language))
+            embedder = embedders.get(settings.models.for_language(language))
+            self.indexes[language] = LanguageIndex(language, embedder, ranking)
+
+    def open(self) -> None:
+        """Load each saved index, or rebuild it when its model or library revision changed."""
+        for language, index in self.indexes.items():
+            revision = self._repo.revision(language)
+            folder = self._settings.index_dir / language
+            if index.load(folder, revision):
+                log.info("index loaded", extra={"language": language, **index.manifest()})
+            else:
+                self.rebuild(language)
+            index.start_background_training()
+
+    def rebuild(self, language: str) -> None:
+        index = self.indexes[language]
+        revision = self._repo.revision(language)
+        documents = [to_document(t) for t in self._repo.published(language)]
+        started = time.perf_counter()
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if time.perf_counter() - last[0] > 2 or done == total:
+                last[0] = time.perf_counter()
+                log.info("index build", extra={"language": language, "done": done, "total": total,
+                                               "percent": round(100 * done / max(total, 1))})
+
+        index.rebuild(documents, revision, progress)
+        index.save(self._settings.index_dir / language)
+        log.info("index built", extra={"language": language, "templates": len(documents),
+                                       "vectors": index.vector_count, "seconds": round(time.perf_counter() - started, 2)})
+
+    def template_changed(self, before: Template | None, after: Template | None) -> None:
+        """Apply one template's change without a full rebuild."""
+        if before is not None and (after is None or after.language != before.language or after.status != "published"):
+            index = self.indexes[before.language]
+            index.remove(before.id, self._repo.revision(before.language))
+            index.save(self._settings.index_dir / before.language)
+        if after is not None and after.status == "published":
+            index = self.indexes[after.language]
+            index.upsert(to_document(after), self._repo.revision(after.language))
+            index.save(self._settings.index_dir / after.language)
+
+    def stop(self) -> None:
+        for index in self.indexes.values():
+            index.stop()

@@ -1,0 +1,85 @@
+"""From a customer's message to rendered reply suggestions."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import sqlalchemy as sa
+
+from service.auth import Principal
+from service.errors import ValidationFailed
+from service.languages import LanguageDetector
+from service.checks.privacy import redact
+from service.rendering import SandboxedRenderer
+from service.schemas import SuggestRequest, SuggestResponse, Suggestion
+from service.search import SearchIndexes
+from service.settings import LANGUAGES, Settings
+from service.storage.db import Database, dumps, utcnow
+from service.storage.templates import TemplateRepository
+
+log = logging.getLogger("tact.suggest")
+
+# Search wider than k so that templates this caller may not see can be dropped afterwards.
+OVERFETCH = 4
+
+
+class SuggestService:
+    def __init__(self, settings: Settings, db: Database, repo: TemplateRepository, search: SearchIndexes,
+                 detector: LanguageDetector, renderer: SandboxedRenderer) -> None:
+        self._settings = settings
+        self._db = db
+        self._repo = repo
+        self._search = search
+        self._detector = detector
+        self._renderer = renderer
+
+    def suggest(self, request: SuggestRequest, principal: Principal) -> SuggestResponse:
+        message = request.message.strip()
+        if not message:
+            raise ValidationFailed("message is empty")
+        if len(message) > self._settings.max_message_chars:
+            raise ValidationFailed(f"message is longer than {self._settings.max_message_chars} characters; "
+                                   "send the customer's last message without the quoted thread")
+        if request.language is not None and request.language not in LANGUAGES:
+            raise ValidationFailed(f"unknown language {request.language!r}; use one of {', '.join(LANGUAGES)}")
+        language = request.language or self._detector.detect(message)
+        query = f"{request.subject.strip()}. {message}" if request.subject and request.subject.strip() else message
+        index = self._search.indexes[language]
+        result = index.search(query, k=request.k * OVERFETCH)
+
+        suggestions: list[Suggestion] = []
+        for hit in result.hits:
+            try:
+                template = self._repo.get(hit.template_id, principal)
+            except Exception:  # noqa: BLE001 - not visible to this caller, or deleted meanwhile
+                continue
+            rendered = self._renderer.render(template.body, request.variables or {})
+            suggestions.append(Suggestion(template_id=template.id, title=template.title, score=hit.score,
+                                          text=rendered.text, missing_variables=rendered.missing_variables,
+                                          similarity=hit.similarity, shortcut=template.shortcut))
+            if len(suggestions) == request.k:
+                break
+        no_match = result.no_match or not suggestions
+        suggestion_id = str(uuid.uuid4())
+        self._record(suggestion_id, language, suggestions, no_match, principal, message, result.vector)
+        log.info("suggest", extra={"language": language, "no_match": no_match, "k": request.k,
+                                   "top": suggestions[0].template_id if suggestions else None,
+                                   "mode": result.mode, **({"customer_text": message} if self._settings.log_customer_text else {}),
+                                   **{k: round(v, 2) for k, v in result.timings.items()}})
+        return SuggestResponse(suggestion_id=suggestion_id, language=language, no_match=no_match,
+                               suggestions=suggestions, threshold=result.threshold)
+
+    def _record(self, suggestion_id: str, language: str, suggestions: list[Suggestion], no_match: bool,
+                principal: Principal, message: str, vector) -> None:
+        now = utcnow()
+        top = suggestions[0].similarity if suggestions else None
+        with self._db.begin() as conn:
+            conn.execute(self._db.t["suggestions"].insert().values(
+                id=suggestion_id, language=language, template_ids=dumps([s.template_id for s in suggestions]),
+                no_match=no_match, top_score=top, token_id=principal.token_id, created_at=now))
+            if no_match and self._settings.gaps_retention_days > 0:
+                # Kept for the coverage-gaps view: a vector and a redacted snippet, never the raw text.
+                conn.execute(self._db.t["gaps"].insert().values(
+                    language=language, snippet=redact(message)[:280], embedding=vector.astype("float32").tobytes(),
+                    top_score=top, created_at=now))

@@ -1,0 +1,122 @@
+"""/check against the real LanguageTool the service starts, with real tone and privacy checks."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.conftest import token_for
+
+
+def check(client, **body):
+    response = client.post("/api/v1/check", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def utf16(text: str, offset: int, length: int) -> str:
+    """What JavaScript's text.substr(offset, length) returns."""
+    units = text.encode("utf-16-le")
+    return units[offset * 2:(offset + length) * 2].decode("utf-16-le")
+
+
+def find(result, rule_prefix):
+    return [i for i in result["issues"] if i["rule"].startswith(rule_prefix)]
+
+
+def test_english_grammar_and_spelling_at_right_offsets(client, grammar_ready):
+    text = "Hello Ana,\n\nThis are a tset of our new sistem. We will write again tomorrow.\n\nBest regards"
+    result = check(client, text=text, language="en")
+    assert result["grammar_available"] is True and result["language"] == "en"
+    flagged = {utf16(text, i["offset"], i["length"]): i for i in result["issues"] if i["category"] in ("grammar", "spelling")}
+    assert "tset" in flagged and flagged["tset"]["category"] == "spelling"
+    assert "test" in flagged["tset"]["replacements"]
+    assert "sistem" in flagged and "system" in flagged["sistem"]["replacements"]
+    assert any(k in ("This", "are", "This are") for k in flagged)
+
+
+def test_russian_spelling_at_right_offsets(client, grammar_ready):
+    text = "Здравствуйте! Мы правирили ваш заказ и завтра отправем его."
+    result = check(client, text=text, language="ru")
+    spelled = {utf16(text, i["offset"], i["length"]) for i in result["issues"] if i["category"] == "spelling"}
+    assert {"правирили", "отправем"} <= spelled
+
+
+def test_offsets_survive_emoji_and_cyrillic(client, grammar_ready):
+    text = "Привет 😀👍🏽! Hello there, this is a tset 🎉 and your card 4111 1111 1111 1111."
+    result = check(client, text=text, language="en")
+    spans = {i["rule"]: utf16(text, i["offset"], i["length"]) for i in result["issues"]}
+    assert spans["CARD_NUMBER"] == "4111 1111 1111 1111"
+    assert any(v == "tset" for v in spans.values())
+
+
+def test_tone_rules_and_score_both_languages(client):
+    en = check(client, text="As I already said, it's your fault. You are wrong.", language="en")
+    assert {"TONE_REPEAT", "TONE_BLAME", "TONE_ARGUE"} <= {i["rule"] for i in en["issues"]}
+    assert en["tone"]["label"] == "rude" and en["tone"]["score"] < 0
+    rude_ru = check(client, text="Вы сами виноваты, как я уже говорил. Отвалите.", language="ru")
+    assert rude_ru["tone"]["score"] < 0
+    polite_ru = check(client, text="Спасибо за ваше терпение! Мы обязательно поможем.", language="ru")
+    assert polite_ru["tone"]["score"] > 0 and polite_ru["tone"]["label"] == "polite"
+    sentence = rude_ru["tone"]["sentences"][0]
+    assert sentence["offset"] == 0 and sentence["length"] > 0 and -1 <= sentence["score"] <= 1
+
+
+def test_language_is_detected(client):
+    assert check(client, text="Спасибо, всё работает.")["language"] == "ru"
+
+
+def test_privacy_and_placeholders(client):
+    text = "Hi [NAME], write to boss@acme.com; key sk_live_abcdefghijklmnop1234; see https://wiki.intranet.acme.local/p1"
+    result = check(client, text=text, reply_to="From: ana@example.com", language="en")
+    rules = {i["rule"]: i for i in result["issues"]}
+    assert rules["PLACEHOLDER"]["category"] == "placeholder"
+    assert rules["OTHER_EMAIL"]["category"] == "privacy"
+    assert rules["SECRET_KEY"]["severity"] == "error"
+    assert rules["INTERNAL_URL"]["severity"] == "error"
+
+
+def test_team_rules_need_lead_and_apply(client, resources):
+    agent = token_for(resources, "agent")
+    assert client.get("/api/v1/check/rules", headers=agent).status_code == 403
+    body = {"banned_phrases": [{"phrase": "no worries", "replacement": "You're welcome", "language": "en"}],
+            "disabled_rules": ["MORFOLOGIK_RULE_EN_US"]}
+    assert client.put("/api/v1/check/rules", json=body).status_code == 200
+    assert client.get("/api/v1/check/rules").json()["banned_phrases"][0]["phrase"] == "no worries"
+    result = check(client, text="Hello, no worries, the tset is fine.", language="en")
+    banned = find(result, "TEAM_BANNED_PHRASE")
+    assert banned and banned[0]["replacements"] == ["You're welcome"]
+    assert not find(result, "MORFOLOGIK_RULE_EN_US")
+    assert client.put("/api/v1/check/rules", json={"disabled_rules": ["bad rule!"]}).status_code == 400
+    client.put("/api/v1/check/rules", json={})
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"text": ""}, 422), ({"text": "   "}, 422), ({"text": "x" * 60_000}, 422),
+    ({"text": "hi", "language": "fr"}, 422), ({"text": 5}, 400), ({}, 400),
+    ({"text": "hi", "template_id": 999999}, 404),
+])
+def test_check_bad_input(client, body, status):
+    response = client.post("/api/v1/check", json=body)
+    assert response.status_code == status and response.json()["message"]
+
+
+def test_languagetool_killed_then_degraded_then_recovered(client, resources, grammar_ready):
+    server = resources.checks.server
+    pid = server.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    text = f"Your card 4111 1111 1111 1111 is a tset number {time.time()}."  # new text: no cache hit
+    result = check(client, text=text, language="en")
+    # Java needs seconds to come back: meanwhile tone and privacy still answer.
+    assert result["grammar_available"] is False
+    assert any(i["rule"] == "CARD_NUMBER" for i in result["issues"])
+    assert result["tone"]["label"] in ("rude", "neutral", "polite")
+    assert client.get("/health", headers={"Authorization": ""}).json()["status"] == "degraded"
+    assert server.wait_ready(180), server.last_error
+    assert server.pid != pid and server.restarts >= 1
+    recovered = check(client, text=text + " again", language="en")
+    assert recovered["grammar_available"] is True
+    assert client.get("/health", headers={"Authorization": ""}).json()["grammar"]["available"] is True

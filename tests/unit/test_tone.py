@@ -1,0 +1,84 @@
+"""Tone rules in both languages and the learned score on the real multilingual model."""
+
+import pytest
+
+from service.checks.tone import ToneChecker, ToneHead
+
+
+@pytest.fixture(scope="module")
+def tone(use_model):
+    head = ToneHead.load()
+    assert head is not None, "service/checks/tone_head.json is missing: run 'make train-tone'"
+    return ToneChecker(use_model, head)
+
+
+def rule_ids(result):
+    return {i.rule for i in result.issues}
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("As I already said, the refund takes five days.", "TONE_REPEAT"),
+    ("It's your fault, you should have read the manual.", "TONE_BLAME"),
+    ("You are wrong about the invoice.", "TONE_ARGUE"),
+    ("Honestly our management is useless and never listens.", "TONE_MANAGEMENT"),
+    ("Another provider would be cheaper for you.", "TONE_COMPETITOR"),
+    ("I guarantee this will never happen again.", "TONE_PROMISE"),
+    ("Calm down, this is obviously a simple thing.", "TONE_DISMISSIVE"),
+    ("You need to send the form today.", "TONE_ORDER"),
+    ("This is crap.", "TONE_PROFANITY"),
+    ("Yeah, gonna check it.", "TONE_SLANG"),
+    ("THIS IS NOT OUR PROBLEM", "TONE_CAPS"),
+    ("Fixed!!!", "TONE_EXCLAMATION"),
+])
+def test_english_rules(tone, text, rule):
+    result = tone.check(text, "en")
+    assert rule in rule_ids(result)
+    hit = next(i for i in result.issues if i.rule == rule)
+    assert hit.message and hit.length >= 0
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("Как я уже говорил, возврат занимает пять дней.", "TONE_REPEAT"),
+    ("Это ваша вина, надо было читать инструкцию.", "TONE_BLAME"),
+    ("Вы ошибаетесь насчёт счёта.", "TONE_ARGUE"),
+    ("Наше руководство ничего не слушает.", "TONE_MANAGEMENT"),
+    ("У конкурентов всё дешевле.", "TONE_COMPETITOR"),
+    ("Гарантирую, больше никогда не повторится.", "TONE_PROMISE"),
+    ("Успокойтесь, это не наша проблема.", "TONE_DISMISSIVE"),
+    ("Вы должны прислать форму сегодня.", "TONE_ORDER"),
+    ("Блин, капец какой-то.", "TONE_SLANG"),
+])
+def test_russian_rules(tone, text, rule):
+    assert rule in rule_ids(tone.check(text, "ru"))
+
+
+def test_polite_replies_have_no_rule_hits(tone):
+    en = "Hello Ana,\n\nThank you for your patience. I have refunded the order and will write again tomorrow.\n\nBest regards,\nSam"
+    ru = "Здравствуйте, Анна!\n\nСпасибо за терпение. Я оформил возврат и завтра напишу снова.\n\nС уважением,\nСэм"
+    assert [i.rule for i in tone.check(en, "en").issues] == []
+    assert [i.rule for i in tone.check(ru, "ru").issues] == []
+
+
+def test_structure_rules_on_a_bare_reply(tone):
+    ids = rule_ids(tone.check("The order shipped. The parcel is in transit. It is in the system.", "en"))
+    assert {"TONE_NO_GREETING", "TONE_NO_CLOSING", "TONE_NO_NEXT_STEP"} <= ids
+
+
+def test_learned_score_russian_rude_below_zero_polite_above(tone):
+    rude = tone.check("Ты чё, совсем тупой? Отвали уже со своими вопросами.", "ru")
+    polite = tone.check("Спасибо большое за ваше терпение, мы обязательно поможем.", "ru")
+    assert rude.score < 0 and rude.label == "rude"
+    assert polite.score > 0 and polite.label == "polite"
+    # the sentence score itself, not only the rules, carries it
+    assert all(s.score < 0 for s in rude.sentences[:1])
+
+
+def test_learned_score_english(tone):
+    assert tone.check("Thank you so much for your patience, I'm happy to help.", "en").score > 0.2
+    assert tone.check("Stop wasting my time with your stupid questions.", "en").score < -0.2
+
+
+def test_team_banned_phrase_with_replacement(tone):
+    result = tone.check("Hello, no worries at all.", "en", banned=[{"phrase": "no worries", "replacement": "You're welcome"}])
+    hit = next(i for i in result.issues if i.rule == "TEAM_BANNED_PHRASE")
+    assert hit.replacements == ("You're welcome",)
