@@ -128,6 +128,8 @@ class LanguageIndex:
 
     def remove(self, template_id: int, revision: str | None = None) -> bool:
         with self._lock:
+            if template_id not in self._documents:
+                return False
             existed = self._documents.pop(template_id, None) is not None
             self._store.remove(self._ids_of(template_id))
             self._vectors.pop(template_id, None)

@@ -13,6 +13,10 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+# Libraries are thousands of vectors, not millions: one exact search takes microseconds, and an
+# OpenMP team waking up next to torch's threads costs more than the search itself.
+faiss.omp_set_num_threads(1)
+
 
 class VectorStore(Protocol):
     dim: int

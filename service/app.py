@@ -16,6 +16,7 @@ from service import logs
 from service.api.check import CheckController
 from service.api.deps import provide_principal, provide_resources
 from service.api.health import health
+from service.api.library import LibraryController
 from service.api.suggest import SuggestController
 from service.api.templates import TemplateController
 from service.errors import TactError
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from service.ui import ui_router  # the leads' web UI
 
     return Litestar(
-        route_handlers=[health, TemplateController, SuggestController, CheckController, ui_router],
+        route_handlers=[health, TemplateController, SuggestController, CheckController, LibraryController, ui_router],
         dependencies={"resources": Provide(provide_resources), "principal": Provide(provide_principal)},
         lifespan=[lifespan],
         exception_handlers={TactError: tact_error_handler, ValidationException: validation_handler,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.auth import Principal
+from service.errors import TactError
 from service.library_files import Problem, validate_library
 from service.schemas import TemplateCreate, TemplateUpdate
 from service.storage.templates import TemplateRepository
@@ -24,7 +25,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def import_folder(repo: TemplateRepository, root: Path, principal: Principal = SYSTEM) -> ImportReport:
+def import_folder(repo: TemplateRepository, root: Path, principal: Principal = SYSTEM, key_prefix: str = "") -> ImportReport:
     """Create new files' templates and update changed ones, matched by their file key."""
     templates, problems = validate_library(root)
     report = ImportReport(problems=[p for p in problems if p.severity == "error"])
@@ -34,12 +35,16 @@ def import_folder(repo: TemplateRepository, root: Path, principal: Principal = S
             continue
         fields = dict(title=tf.title, language=tf.language, body=tf.body, triggers=tf.triggers, tags=tf.tags,
                       shortcut=tf.shortcut, status=tf.status, translation_group=tf.translation_group)
-        existing = repo.find_by_source_key(tf.key)
-        if existing is None:
-            report.created.append(repo.create(TemplateCreate(**fields), principal, source_key=tf.key).id)
-        else:
-            before, after = repo.update(existing, TemplateUpdate(**fields), principal)
-            (report.updated if after.version != before.version else report.unchanged).append(existing)
+        key = key_prefix + (f"team{principal.team_id}:" if principal.team_id else "") + tf.key
+        existing = repo.find_by_source_key(key)
+        try:
+            if existing is None:
+                report.created.append(repo.create(TemplateCreate(**fields), principal, source_key=key).id)
+            else:
+                before, after = repo.update(existing, TemplateUpdate(**fields), principal)
+                (report.updated if after.version != before.version else report.unchanged).append(existing)
+        except TactError as exc:  # one bad file does not stop the rest
+            report.problems.append(Problem(tf.path, exc.message))
         if n % 20 == 0 or n == len(templates):
             log.info("library import", extra={"done": n, "total": len(templates)})
     return report

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from jinja2 import TemplateSyntaxError, nodes, Undefined
@@ -34,6 +37,7 @@ SAMPLE_VARIABLES = {
 }
 
 MAX_BODY_CHARS = 20_000
+COMPILED_CACHE = 2048
 
 
 class _MissingTracker:
@@ -45,7 +49,10 @@ class _MissingTracker:
             self.names.append(name)
 
 
-def _undefined_class(tracker: _MissingTracker):
+_tracker: ContextVar[_MissingTracker] = ContextVar("tact_missing_variables")
+
+
+def _undefined_class():
     class MarkedUndefined(Undefined):
         """Renders ``[path.to.var]``; attribute access keeps building the path."""
 
@@ -73,11 +80,11 @@ def _undefined_class(tracker: _MissingTracker):
             return self._path
 
         def __str__(self) -> str:
-            tracker.add(self._path)
+            _tracker.get().add(self._path)
             return f"[{self._path}]"
 
         def __iter__(self):
-            tracker.add(self._path)
+            _tracker.get().add(self._path)
             return iter(())
 
         def __bool__(self) -> bool:
@@ -115,7 +122,24 @@ class Rendered:
 
 class SandboxedRenderer:
     def __init__(self) -> None:
-        self._env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+        self._env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False,
+                                                  undefined=_undefined_class())
+        # Compiling a body costs milliseconds; /suggest renders the same few templates all day.
+        self._compiled: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _compile(self, body: str):
+        with self._lock:
+            found = self._compiled.get(body)
+            if found is not None:
+                self._compiled.move_to_end(body)
+                return found
+        template = self._env.from_string(body)
+        with self._lock:
+            self._compiled[body] = template
+            while len(self._compiled) > COMPILED_CACHE:
+                self._compiled.popitem(last=False)
+        return template
 
     def check_syntax(self, body: str) -> None:
         if len(body) > MAX_BODY_CHARS:
@@ -146,18 +170,26 @@ class SandboxedRenderer:
         return found
 
     def render(self, body: str, variables: dict | None = None, today: dt.date | None = None) -> Rendered:
-        self.check_syntax(body)
+        if len(body) > MAX_BODY_CHARS:
+            self.check_syntax(body)
         tracker = _MissingTracker()
-        env = self._env.overlay(undefined=_undefined_class(tracker))
         context = {k: _with_paths(v, k) for k, v in (variables or {}).items() if isinstance(k, str)}
         context.setdefault("today", (today or dt.date.today()).isoformat())
         try:
-            text = env.from_string(body).render(context)
+            template = self._compile(body)
+        except TemplateSyntaxError as exc:
+            raise TemplateSyntaxInvalid(exc.message or "syntax error", line=exc.lineno or 1,
+                                        column=_column(body, exc.lineno)) from None
+        token = _tracker.set(tracker)
+        try:
+            text = template.render(context)
         except SecurityError as exc:
             # A body that reaches for Python internals renders nothing of them.
             raise TemplateSyntaxInvalid(f"unsafe template: {exc}", line=1, column=1) from None
         except (UndefinedError, TypeError, ValueError, ArithmeticError) as exc:
             raise TemplateSyntaxInvalid(f"template cannot be rendered: {exc}", line=1, column=1) from None
+        finally:
+            _tracker.reset(token)
         return Rendered(text=_tidy(text), missing_variables=tracker.names)
 
 
@@ -178,6 +210,14 @@ def _column(body: str, lineno: int | None) -> int:
     line = lines[min(max((lineno or 1) - 1, 0), len(lines) - 1)]
     match = re.search(r"\{[{%#]", line)
     return (match.start() + 1) if match else 1
+
+
+_TAGS = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
+
+
+def plain_text(body: str) -> str:
+    """A body's words without its Jinja tags: what it says, not how it is filled."""
+    return " ".join(_TAGS.sub(" ", body).split())
 
 
 def _tidy(text: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from service.analytics import Analytics
 from service.auth import TokenStore
 from service.languages import LanguageDetector
 from service.library_import import import_folder
@@ -33,6 +34,7 @@ class Resources:
     search: SearchIndexes
     detector: LanguageDetector
     suggest: SuggestService
+    analytics: Analytics
     checks: "object | None" = None  # service.checks.service.CheckService, once started
 
     @classmethod
@@ -50,8 +52,10 @@ class Resources:
         search.open()
         detector = LanguageDetector()
         suggest = SuggestService(settings, db, repo, search, detector, renderer)
+        analytics = Analytics(db, repo, settings.gaps_retention_days)
+        analytics.purge_expired()
         resources = cls(settings, db, TokenStore(db, settings.bootstrap_token), renderer, repo, embedders, search,
-                        detector, suggest)
+                        detector, suggest, analytics)
         from service.checks.service import CheckService  # imports LanguageTool's client; after the library
 
         resources.checks = CheckService.open(settings, db, embedders)

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 
 from index.embedder import Embedder, load_embedder
 from index.library import Document, LanguageIndex, MAX_TRIGGERS
 from index.ranking import RankingSettings
+from service.rendering import plain_text
 from service.schemas import Template
 from service.settings import LANGUAGES, Settings
 from service.storage.templates import TemplateRepository
 
 log = logging.getLogger("tact.search")
 
-_JINJA = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
-
-
 def to_document(template: Template) -> Document:
-    # The template's own text without Jinja tags: what it says, not how it is filled.
-    text = " ".join(_JINJA.sub(" ", template.body).split())[:1000]
+    text = plain_text(template.body)[:1000]
     return Document(template.id, template.title, text, tuple(template.triggers[:MAX_TRIGGERS]))
 
 
@@ -85,15 +81,14 @@ class SearchIndexes:
                                        "vectors": index.vector_count, "seconds": round(time.perf_counter() - started, 2)})
 
     def template_changed(self, before: Template | None, after: Template | None) -> None:
-        """Apply one template's change without a full rebuild."""
-        if before is not None and (after is None or after.language != before.language or after.status != "published"):
-            index = self.indexes[before.language]
-            index.remove(before.id, self._repo.revision(before.language))
-            index.save(self._settings.index_dir / before.language)
-        if after is not None and after.status == "published":
-            index = self.indexes[after.language]
-            index.upsert(to_document(after), self._repo.revision(after.language))
-            index.save(self._settings.index_dir / after.language)
+        """Apply one template's change without a full rebuild. ``before`` may be unknown (None)."""
+        template_id = (after or before).id
+        for language, index in self.indexes.items():
+            if after is not None and after.status == "published" and after.language == language:
+                index.upsert(to_document(after), self._repo.revision(language))
+            elif not index.remove(template_id, self._repo.revision(language)):
+                continue
+            index.save(self._settings.index_dir / language)
 
     def stop(self) -> None:
         for index in self.indexes.values():

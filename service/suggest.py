@@ -22,6 +22,8 @@ log = logging.getLogger("tact.suggest")
 
 # Search wider than k so that templates this caller may not see can be dropped afterwards.
 OVERFETCH = 4
+# A best match this close above the no-match threshold is a coverage gap too: answered, but barely.
+LOW_CONFIDENCE_MARGIN = 0.1
 
 
 class SuggestService:
@@ -62,7 +64,8 @@ class SuggestService:
                 break
         no_match = result.no_match or not suggestions
         suggestion_id = str(uuid.uuid4())
-        self._record(suggestion_id, language, suggestions, no_match, principal, message, result.vector)
+        low_confidence = bool(suggestions) and suggestions[0].similarity < result.threshold + LOW_CONFIDENCE_MARGIN
+        self._record(suggestion_id, language, suggestions, no_match, low_confidence, principal, message, result.vector)
         log.info("suggest", extra={"language": language, "no_match": no_match, "k": request.k,
                                    "top": suggestions[0].template_id if suggestions else None,
                                    "mode": result.mode, **({"customer_text": message} if self._settings.log_customer_text else {}),
@@ -71,15 +74,17 @@ class SuggestService:
                                suggestions=suggestions, threshold=result.threshold)
 
     def _record(self, suggestion_id: str, language: str, suggestions: list[Suggestion], no_match: bool,
-                principal: Principal, message: str, vector) -> None:
+                low_confidence: bool, principal: Principal, message: str, vector) -> None:
         now = utcnow()
         top = suggestions[0].similarity if suggestions else None
+        keep = self._settings.gaps_retention_days > 0
+        # Only a redacted snippet is kept (for promoting picks and for coverage gaps), never the raw text.
+        snippet = redact(message)[:500] if keep else None
         with self._db.begin() as conn:
             conn.execute(self._db.t["suggestions"].insert().values(
                 id=suggestion_id, language=language, template_ids=dumps([s.template_id for s in suggestions]),
-                no_match=no_match, top_score=top, token_id=principal.token_id, created_at=now))
-            if no_match and self._settings.gaps_retention_days > 0:
-                # Kept for the coverage-gaps view: a vector and a redacted snippet, never the raw text.
+                no_match=no_match, top_score=top, token_id=principal.token_id, created_at=now, snippet=snippet))
+            if keep and (no_match or low_confidence):
                 conn.execute(self._db.t["gaps"].insert().values(
-                    language=language, snippet=redact(message)[:280], embedding=vector.astype("float32").tobytes(),
+                    language=language, snippet=snippet[:280], embedding=vector.astype("float32").tobytes(),
                     top_score=top, created_at=now))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,9 +76,13 @@ class ToneHead:
 
 
 class ToneChecker:
-    def __init__(self, embedder=None, head: ToneHead | None = None, banned: list[dict] | None = None) -> None:
+    def __init__(self, embedder=None, head: ToneHead | None = None, cache_size: int = 20_000) -> None:
         self._embedder = embedder
         self._head = head
+        # Re-checking an edited draft embeds only the sentences that changed.
+        self._scores: OrderedDict[str, float] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
         self._compiled = {lang: [(r, re.compile(r.pattern, re.I | re.M)) for r in rules] for lang, rules in RULES.items()}
 
     @property
@@ -88,7 +94,7 @@ class ToneChecker:
         sentences = split_sentences(text)
         scored: list[SentenceTone] = []
         if sentences and self.learned:
-            values = self._head.scores(self._embedder.encode([s for _, s in sentences]))
+            values = self._sentence_scores([s for _, s in sentences])
             scored = [SentenceTone(o, len(s), round(float(v), 3)) for (o, s), v in zip(sentences, values)]
         for sentence in scored:  # a rule hit inside a sentence lowers that sentence too
             for issue in issues:
@@ -105,6 +111,20 @@ class ToneChecker:
         low, high = LABEL_BOUNDS
         label = "rude" if score < low else "polite" if score > high else "neutral"
         return ToneResult(round(score, 3), label, scored, issues)
+
+    def _sentence_scores(self, sentences: list[str]) -> list[float]:
+        with self._lock:
+            known = {s: self._scores[s] for s in sentences if s in self._scores}
+        todo = list(dict.fromkeys(s for s in sentences if s not in known))
+        if todo:
+            fresh = self._head.scores(self._embedder.encode(todo))
+            with self._lock:
+                for sentence, value in zip(todo, fresh):
+                    known[sentence] = float(value)
+                    self._scores[sentence] = float(value)
+                while len(self._scores) > self._cache_size:
+                    self._scores.popitem(last=False)
+        return [known[s] for s in sentences]
 
     def rule_issues(self, text: str, language: str, banned: list[dict]) -> list[Finding]:
         issues: list[Finding] = []

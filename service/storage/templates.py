@@ -109,7 +109,7 @@ class TemplateRepository:
             raise Forbidden("your role cannot write templates for that team")
         now = utcnow()
         with self._db.begin() as conn:
-            self._check_shortcut(conn, values["language"], values.get("shortcut"), None)
+            self._check_shortcut(conn, values["language"], values.get("shortcut"), None, team_id)
             new_id = conn.execute(self._t.insert().values(
                 **self._columns(values), version=1, team_id=team_id, source_key=source_key,
                 created_by=principal.name, updated_by=principal.name, created_at=now, updated_at=now,
@@ -152,7 +152,7 @@ class TemplateRepository:
         now = utcnow()
         version = before.version + 1
         with self._db.begin() as conn:
-            self._check_shortcut(conn, merged["language"], merged.get("shortcut"), template_id)
+            self._check_shortcut(conn, merged["language"], merged.get("shortcut"), template_id, before.team_id)
             conn.execute(self._t.update().where(self._t.c.id == template_id).values(
                 **self._columns(merged), version=version, updated_by=principal.name, updated_at=now, deleted_at=None))
             self._record_version(conn, template_id, version, merged, changed, principal.name, now)
@@ -177,11 +177,14 @@ class TemplateRepository:
         values["shortcut"] = (values.get("shortcut") or None) and values["shortcut"].lower()
         return values
 
-    def _check_shortcut(self, conn: Connection, language: str, shortcut: str | None, own_id: int | None) -> None:
+    def _check_shortcut(self, conn: Connection, language: str, shortcut: str | None, own_id: int | None,
+                        team_id: int | None) -> None:
+        """Shortcuts are unique per language within a team (a team's own may shadow a global one)."""
         if not shortcut:
             return
+        same_team = self._t.c.team_id.is_(None) if team_id is None else self._t.c.team_id == team_id
         query = sa.select(self._t.c.id).where(self._t.c.shortcut == shortcut, self._t.c.language == language,
-                                              self._t.c.deleted_at.is_(None))
+                                              self._t.c.deleted_at.is_(None), same_team)
         other = conn.execute(query).scalar()
         if other is not None and other != own_id:
             raise Conflict(f"shortcut {shortcut!r} is already used by template {other}", template_id=other)

@@ -1,0 +1,74 @@
+"""/check speed beside bare language-tool-python on the same server and text, in the same run."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+EN_DRAFT = """Hello Ana,
+
+Thank you for contacting us about your order. I checked your acount and I can see that the parcel was shipped on Monday, but the carrier have reported a delay in your region.
+
+We are monitoring the shipment closely and I will write to you again tomorrow with an update, even if nothing changes. If the parcel doesnt arrive by Friday, we will send a replacement or refund you, whichever you prefer.
+
+In the meantime, you can follow the delivery with the tracking link in your confirmation email. Please let me know if you have any other question, I am happy to help.
+
+I have also added a note to your account so that any colleague who picks up your request can see the whole history. There is no need to explain anything again if you write to us from a diferent address. Should the carrier need your signature, they will leave a card with the time of there next visit.
+
+Best regards,
+Sam, Support team at Acme"""
+
+RU_DRAFT = """Здравствуйте, Анна!
+
+Спасибо, что написали нам по поводу заказа. Я проверил ваш аккаунт и вижу, что посылка была отправлена в понедельник, но служба доставки сообщила о задержке в вашем регионе.
+
+Мы внимательно следим за отправлением, и завтра я напишу вам снова, даже если ничего не изменится. Если посылка не прейдёт до пятницы, мы отправим замену или вернём деньги — как вам удобнее.
+
+А пока вы можете отслеживать доставку по ссылке из письма с подтверждением заказа. Если появятся другие вопросы, пожалуйста, напишите, я с радостью помогу.
+
+Я также добавил заметку в ваш профиль, чтобы любой коллега, который возьмёт обращение, видел всю историю. Объяснять всё заново не придётся, даже если вы напишете нам с другого адреса. Если курьеру понадобится ваша подпись, он оставит извещение со временем следующего визита и номером телефона.
+
+С уважением,
+Сэм, служба поддержки Acme"""
+
+
+def _edit(text: str, n: int) -> str:
+    """Change one paragraph (the third), as an agent editing a draft would."""
+    paragraphs = text.split("\n\n")
+    paragraphs[2] = paragraphs[2].replace(".", f" ({n}).", 1)
+    return "\n\n".join(paragraphs)
+
+
+def run(checks, repeats: int = 15) -> dict:
+    import language_tool_python
+
+    from service.checks.languagetool import LT_LANGUAGES
+
+    server = checks.server
+    out = {}
+    for language, draft in (("en", EN_DRAFT), ("ru", RU_DRAFT)):
+        bare_tool = language_tool_python.LanguageTool(LT_LANGUAGES[language], remote_server=server.url)
+        for _ in range(3):  # warm the server and both clients
+            bare_tool.check(draft)
+            checks.check(draft, language)
+        bare, full, edit, bare_edit = [], [], [], []
+        for n in range(repeats):
+            text = draft.replace("Ana", f"Ana{n}") if language == "en" else draft.replace("Анна", f"Анна{n}")
+            started = time.perf_counter()
+            bare_tool.check(text)
+            bare.append(time.perf_counter() - started)
+            checks.cache.clear()
+            started = time.perf_counter()
+            checks.check(text, language)  # first check of a draft: every paragraph goes to LanguageTool
+            full.append(time.perf_counter() - started)
+            edited = _edit(text, n)
+            started = time.perf_counter()
+            checks.check(edited, language)  # the agent changed one paragraph
+            edit.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            bare_tool.check(edited)
+            bare_edit.append(time.perf_counter() - started)
+        ms = lambda xs: round(statistics.median(xs) * 1000, 1)  # noqa: E731
+        out[language] = {"chars": len(draft), "bare_p50": ms(bare), "full_p50": ms(full), "edit_p50": ms(edit),
+                         "bare_edit_p50": ms(bare_edit)}
+    return out

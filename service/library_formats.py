@@ -1,0 +1,169 @@
+"""Import and export: the responses/ folder format (as a zip), CSV, Zendesk macros, Chatwoot
+canned responses. Foreign placeholders are mapped to ours."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import yaml
+
+from service.auth import Principal
+from service.errors import ValidationFailed
+from service.languages import LanguageDetector
+from service.library_import import ImportReport, import_folder
+from service.rendering import plain_text
+from service.schemas import Template, TemplateCreate
+from service.storage.templates import TemplateRepository
+
+CSV_FIELDS = ("title", "language", "body", "triggers", "tags", "shortcut", "status", "translation_group")
+
+ZENDESK_VARIABLES = {
+    "ticket.requester.first_name": "customer.first_name", "ticket.requester.name": "customer.name",
+    "ticket.requester.email": "customer.email", "current_user.name": "agent.name",
+    "current_user.first_name": "agent.name", "current_user.signature": "agent.signature",
+    "ticket.id": "ticket.id", "ticket.title": "ticket.subject", "ticket.account": "company.name",
+    "ticket.organization.name": "company.name",
+}
+CHATWOOT_VARIABLES = {
+    "contact.first_name": "customer.first_name", "contact.name": "customer.name", "contact.email": "customer.email",
+    "agent.name": "agent.name", "agent.first_name": "agent.name", "conversation.id": "ticket.id",
+    "account.name": "company.name", "inbox.name": "company.name",
+}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")[:60] or "template"
+
+
+def to_markdown(t: Template) -> str:
+    meta = {"title": t.title, "shortcut": t.shortcut, "tags": t.tags, "triggers": t.triggers, "status": t.status,
+            "translation_group": t.translation_group}
+    meta = {k: v for k, v in meta.items() if v not in (None, [], "")}
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=200) + "---\n" + t.body + "\n"
+
+
+def export_zip(templates: list[Template]) -> bytes:
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for t in templates:
+            name = f"{t.language}/{slug(t.shortcut or t.title)}"
+            while name in used:
+                name += f"-{t.id}"
+            used.add(name)
+            archive.writestr(f"{name}.md", to_markdown(t))
+    return buffer.getvalue()
+
+
+def export_csv(templates: list[Template]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for t in templates:
+        writer.writerow({"title": t.title, "language": t.language, "body": t.body, "triggers": "\n".join(t.triggers),
+                         "tags": ",".join(t.tags), "shortcut": t.shortcut or "", "status": t.status,
+                         "translation_group": t.translation_group or ""})
+    return out.getvalue()
+
+
+def import_zip(repo: TemplateRepository, data: bytes, principal: Principal) -> ImportReport:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ValidationFailed("not a zip archive of a responses/ folder") from None
+    with tempfile.TemporaryDirectory() as tmp, archive:
+        root = Path(tmp)
+        for member in archive.infolist():
+            target = (root / member.filename).resolve()
+            if not str(target).startswith(str(root.resolve())) or member.is_dir() or not member.filename.endswith(".md"):
+                continue  # no path escapes, only template files
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(member))
+        return import_folder(repo, root, principal, key_prefix="import:")
+
+
+def _create_all(repo: TemplateRepository, items: list[dict], principal: Principal, key: str) -> ImportReport:
+    report = ImportReport()
+    for n, item in enumerate(items):
+        try:
+            created = repo.create(TemplateCreate(**item), principal)
+        except (ValidationFailed, TypeError, ValueError) as exc:
+            from service.library_files import Problem
+
+            report.problems.append(Problem(Path(f"{key}[{n}]"), getattr(exc, "message", str(exc))))
+            continue
+        report.created.append(created.id)
+    return report
+
+
+def import_csv(repo: TemplateRepository, text: str, principal: Principal) -> ImportReport:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"title", "language", "body"} <= set(reader.fieldnames):
+        raise ValidationFailed("CSV needs at least the columns title, language, body")
+    items = []
+    for row in reader:
+        items.append({"title": row.get("title") or "", "language": row.get("language") or "", "body": row.get("body") or "",
+                      "triggers": [t for t in (row.get("triggers") or "").splitlines() if t.strip()],
+                      "tags": [t for t in (row.get("tags") or "").split(",") if t.strip()],
+                      "shortcut": row.get("shortcut") or None, "status": row.get("status") or "published",
+                      "translation_group": row.get("translation_group") or None})
+    return _create_all(repo, items, principal, "csv")
+
+
+def map_variables(body: str, mapping: dict[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        return "{{ " + mapping[name] + " }}" if name in mapping else match.group(0)
+
+    return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", replace, body)
+
+
+def import_zendesk(repo: TemplateRepository, raw: bytes, principal: Principal, detector: LanguageDetector) -> ImportReport:
+    data = _json(raw)
+    macros = data.get("macros", data) if isinstance(data, dict) else data
+    if not isinstance(macros, list):
+        raise ValidationFailed("expected Zendesk's macros export: {\"macros\": [...]}")
+    items = []
+    for macro in macros:
+        actions = {a.get("field"): a.get("value") for a in macro.get("actions", []) if isinstance(a, dict)}
+        body = actions.get("comment_value") or _strip_html(actions.get("comment_value_html") or "")
+        if isinstance(body, list):
+            body = body[-1]
+        body = map_variables(str(body or ""), ZENDESK_VARIABLES)
+        title = str(macro.get("title") or "").replace("::", " / ")
+        items.append({"title": title, "language": detector.detect(plain_text(body) or title), "body": body,
+                      "tags": ["zendesk"], "status": "published" if macro.get("active", True) else "draft"})
+    return _create_all(repo, items, principal, "zendesk")
+
+
+def import_chatwoot(repo: TemplateRepository, raw: bytes, principal: Principal, detector: LanguageDetector) -> ImportReport:
+    data = _json(raw)
+    responses = data.get("payload", data) if isinstance(data, dict) else data
+    if not isinstance(responses, list):
+        raise ValidationFailed("expected Chatwoot canned responses: [{\"short_code\": ..., \"content\": ...}]")
+    items = []
+    for item in responses:
+        code = str(item.get("short_code") or "").strip()
+        body = map_variables(str(item.get("content") or ""), CHATWOOT_VARIABLES)
+        items.append({"title": code.replace("_", " ").replace("-", " ").capitalize() or body[:40],
+                      "language": detector.detect(plain_text(body) or code),
+                      "body": body, "shortcut": slug(code) or None, "tags": ["chatwoot"]})
+    return _create_all(repo, items, principal, "chatwoot")
+
+
+def _json(raw: bytes):
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(f"not valid JSON: {exc}") from None
+
+
+def _strip_html(html: str) -> str:
+    text = re.sub(r"<br\s*/?>|</p>", "\n", html)
+    return re.sub(r"<[^>]+>", "", text).strip()
