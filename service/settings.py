@@ -47,7 +47,7 @@ class LanguageToolSettings:
     url: str | None = None  # an external server; None = start the bundled one on localhost
     home: Path = field(default_factory=lambda: default_cache_dir() / f"languagetool-{LANGUAGETOOL_VERSION}")
     java: str = "java"
-    heap: str = "512m"
+    heap: str = "1g"
     start_timeout: float = 90.0
     enabled: bool = True
 

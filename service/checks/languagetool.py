@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -22,6 +23,9 @@ from service.settings import LanguageToolSettings
 log = logging.getLogger("tact.languagetool")
 
 LT_LANGUAGES = {"en": "en-US", "ru": "ru-RU"}
+# Without pipeline caching the server builds each language's rule pipeline per request: measured
+# 190 ms fixed cost a Russian request and 30 ms an English one, against 15 and 8 ms with it.
+SERVER_CONFIG = "pipelineCaching=true\nmaxPipelinePoolSize=8\npipelineExpireTimeInSeconds=86400\n"
 
 
 def free_port() -> int:
@@ -125,8 +129,10 @@ class LanguageToolServer:
             log.error("languagetool missing", extra={"path": str(lib)})
             return False
         port = free_port()
+        config = Path(tempfile.gettempdir()) / f"tact-languagetool-{os.getpid()}.properties"
+        config.write_text(SERVER_CONFIG)
         command = [self._settings.java, f"-Xmx{self._settings.heap}", "-cp", f"{lib}/*",
-                   "org.languagetool.server.HTTPServer", "--port", str(port)]
+                   "org.languagetool.server.HTTPServer", "--port", str(port), "--config", str(config)]
         log_path = Path(self._settings.home) / "server.log"
         with self._lock:
             if self._stopped.is_set():

@@ -1,0 +1,69 @@
+/* Outlook on the web (office.com, office365.com, live.com). Outlook's class names change with
+ * every build, so this adapter reads ARIA labels and roles: the reading pane's heading, the
+ * "From" persona (a span whose title is the address), "Message body" regions, the Send button. */
+(function (root) {
+  "use strict";
+  const T = root.TactText || (typeof require !== "undefined" && require("../text.js"));
+  const BODY = '[aria-label^="Message body"]';
+
+  function senderOf(container) {
+    const persona = container.querySelector('[aria-label^="From"] span[title*="@"], span[title*="@"]');
+    if (!persona) return null;
+    const email = persona.getAttribute("title").replace(/^.*<|>.*$/g, "").trim();
+    return { name: persona.textContent.trim().replace(/<.*>/, "").trim(), email };
+  }
+
+  const outlook = {
+    name: "outlook",
+    matches(url) {
+      return /^https:\/\/outlook\.(office|office365|live)\.com\//.test(url);
+    },
+    readMessage(doc, { ownEmail = "" } = {}) {
+      const pane = doc.querySelector('[aria-label="Reading Pane"], [role="main"]') || doc.body;
+      const items = [...pane.querySelectorAll('[role="listitem"], [data-tact-message], .message')];
+      const containers = items.length ? items : [pane];
+      for (let i = containers.length - 1; i >= 0; i--) {
+        const body = [...containers[i].querySelectorAll(BODY)].find((b) => b.getAttribute("contenteditable") !== "true");
+        const sender = senderOf(containers[i]);
+        if (!body || !sender) continue;
+        if (ownEmail && sender.email.toLowerCase() === ownEmail.toLowerCase()) continue;
+        const heading = pane.querySelector('[role="heading"][aria-level="2"], [role="heading"]');
+        const copy = body.cloneNode(true);
+        copy.querySelectorAll("blockquote, #divRplyFwdMsg, [id^='appendonsend']").forEach((q) => q.remove());
+        return { senderName: sender.name, senderEmail: sender.email, subject: heading ? heading.textContent.trim() : "",
+                 text: T.readText(copy).trim() };
+      }
+      return null;
+    },
+    findCompose(doc) {
+      const boxes = [...doc.querySelectorAll(`${BODY}[contenteditable="true"], div[role="textbox"][contenteditable="true"]`)];
+      return boxes.find((b) => b.contains(doc.activeElement)) || boxes[boxes.length - 1] || null;
+    },
+    readDraft(el) {
+      return T.readText(el);
+    },
+    insertText(el, text) {
+      T.insertAtCaret(el, text);
+    },
+    onSend(doc, handler) {
+      const click = (event) => {
+        const button = event.target.closest && event.target.closest('button[aria-label="Send"], button[title^="Send"]');
+        if (button) handler({ event, button, compose: outlook.findCompose(doc) });
+      };
+      const key = (event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest('[contenteditable="true"]')) {
+          handler({ event, button: doc.querySelector('button[aria-label="Send"], button[title^="Send"]'), compose: outlook.findCompose(doc) });
+        }
+      };
+      doc.addEventListener("click", click, true);
+      doc.addEventListener("keydown", key, true);
+      return () => {
+        doc.removeEventListener("click", click, true);
+        doc.removeEventListener("keydown", key, true);
+      };
+    },
+  };
+
+  if (root.TactRegistry) root.TactRegistry.register(outlook);
+  if (typeof module !== "undefined") module.exports = outlook;
+})(typeof globalThis !== "undefined" ? globalThis : this);

@@ -1,0 +1,48 @@
+/* One registry of mail-site adapters. Every adapter exposes the same few functions:
+ *   matches(url) · readMessage(doc) → {senderName, senderEmail, subject, text} | null
+ *   findCompose(doc) → Element | null · readDraft(el) → string · insertText(el, text)
+ *   onSend(doc, handler) → unsubscribe        (handler(event) may cancel the send)
+ * Calls go through a guard so that a broken adapter (a changed page) logs and returns null
+ * instead of breaking the page or the other adapters. */
+(function (root) {
+  "use strict";
+  const adapters = [];
+
+  function guard(adapter) {
+    const safe = { name: adapter.name };
+    for (const key of ["matches", "readMessage", "findCompose", "readDraft", "insertText", "onSend"]) {
+      safe[key] = function (...args) {
+        try {
+          return adapter[key](...args);
+        } catch (error) {
+          console.warn(`[tact] adapter ${adapter.name}.${key} failed:`, error && error.message);
+          return key === "onSend" ? () => {} : null;
+        }
+      };
+    }
+    return safe;
+  }
+
+  const TactRegistry = {
+    register(adapter) {
+      adapters.push(guard(adapter));
+    },
+    // The first site adapter that claims the URL; the generic one only where the user enabled it.
+    forUrl(url, { genericEnabled = false } = {}) {
+      for (const adapter of adapters) {
+        if (adapter.name === "generic") continue;
+        if (adapter.matches(url)) return adapter;
+      }
+      return genericEnabled ? adapters.find((a) => a.name === "generic") || null : null;
+    },
+    names() {
+      return adapters.map((a) => a.name);
+    },
+    clear() {
+      adapters.length = 0;
+    },
+  };
+
+  root.TactRegistry = TactRegistry;
+  if (typeof module !== "undefined") module.exports = TactRegistry;
+})(typeof globalThis !== "undefined" ? globalThis : this);
