@@ -15,7 +15,7 @@ export TACT_LANGUAGETOOL_HOME := $(LT_HOME)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test test-fast bench train-tone languagetool models browser lint clean
+.PHONY: setup run test test-fast test-extension bench train-tone languagetool models browser screenshots clean
 
 setup: $(DEPS_STAMP) languagetool models
 
@@ -44,7 +44,13 @@ browser:
 run: setup
 	$(BIN)/tact serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
-test: setup browser
+extension/node_modules/.package-lock.json: extension/package-lock.json
+	cd extension && npm ci --no-audit --no-fund --loglevel=error
+
+test-extension: extension/node_modules/.package-lock.json
+	cd extension && npm test
+
+test: setup browser test-extension
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: setup

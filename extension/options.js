@@ -14,7 +14,7 @@ async function load() {
   $("sites").value = (stored.sites || []).join("\n");
 }
 
-async function save() {
+async function save(quiet = false) {
   const values = Object.fromEntries(FIELDS.map((f) => [f, $(f).value.trim()]));
   let origins;
   try {
@@ -33,12 +33,13 @@ async function save() {
     /* localhost is granted in the manifest; a request outside a click is refused */
   }
   await api.storage.local.set({ ...values, sites: origins });
-  status("Saved.", "ok");
+  if (!quiet) status("Saved.", "ok");
   return true;
 }
 
 async function verify() {
-  if (!(await save())) return;
+  if (!(await save(true))) return;
+  status("Checking…", "");
   const result = await api.runtime.sendMessage({ type: "verify" });
   if (result.ok) status("Connected: the server answered and accepted the token.", "ok");
   else if (result.error === "unauthorized") status("The server answered, but it rejected the token.", "error");
@@ -46,6 +47,6 @@ async function verify() {
   else status(`Cannot reach the server: ${result.message || result.error}`, "error");
 }
 
-$("save").addEventListener("click", save);
+$("save").addEventListener("click", () => save());
 $("verify").addEventListener("click", verify);
 load();

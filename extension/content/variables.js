@@ -25,7 +25,7 @@
       if (Object.keys(customer).length) variables.customer = customer;
       const ticket = {};
       if (message.subject) ticket.subject = message.subject;
-      const id = /#\s?(\d{3,})/.exec(message.subject || "");
+      const id = /[#№]\s?(\d{3,})/.exec(message.subject || "");
       if (id) ticket.id = id[1];
       if (Object.keys(ticket).length) variables.ticket = ticket;
     }
