@@ -65,16 +65,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await asyncio.to_thread(resources.close)
 
-    from service.ui import ui_router  # the leads' web UI
+    from service.ui import template_config, ui_handlers  # the leads' web UI
 
     return Litestar(
-        route_handlers=[health, TemplateController, SuggestController, CheckController, LibraryController, ui_router],
+        route_handlers=[health, TemplateController, SuggestController, CheckController, LibraryController, *ui_handlers],
         dependencies={"resources": Provide(provide_resources), "principal": Provide(provide_principal)},
         lifespan=[lifespan],
         exception_handlers={TactError: tact_error_handler, ValidationException: validation_handler,
                             HTTPException: http_handler, Exception: internal_handler},
         openapi_config=OpenAPIConfig(title="Tact", version="1.0.0", path="/schema"),
-        request_max_body_size=2 * 1024 * 1024,
+        template_config=template_config,
+        request_max_body_size=25 * 1024 * 1024,
         debug=False,
         logging_config=None,  # service.logs owns logging: JSON lines
     )

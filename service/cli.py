@@ -73,6 +73,23 @@ def cmd_token_create(args) -> int:
     return 0
 
 
+def cmd_user_add(args) -> int:
+    import secrets
+
+    from service.auth import TokenStore, UserStore
+    from service.storage.db import Database
+
+    settings = _settings(args)
+    db = Database(settings.db_url)
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else (args.password or secrets.token_urlsafe(12))
+    UserStore(db, TokenStore(db, None)).add(args.email, args.name or args.email.split("@")[0], args.role, password,
+                                           team=args.team, language=args.language)
+    print(f"user {args.email} ({args.role}) added")
+    if not args.password and not args.password_stdin:
+        print(f"password: {password}")
+    return 0
+
+
 def cmd_train_tone(args) -> int:
     from index.embedder import load_embedder
     from service.checks.tone import HEAD_PATH
@@ -126,6 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--team", type=int)
     create.set_defaults(func=cmd_token_create)
+
+    user = sub.add_parser("user", help="people who sign in to the web UI").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="add a user (a password is generated unless given)")
+    add.add_argument("--data-dir")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name")
+    add.add_argument("--role", required=True, choices=["agent", "lead", "admin"])
+    add.add_argument("--team", help="team name (created if new)")
+    add.add_argument("--language", default="en", choices=["en", "ru"])
+    add.add_argument("--password")
+    add.add_argument("--password-stdin", action="store_true")
+    add.set_defaults(func=cmd_user_add)
 
     train = sub.add_parser("train", help="train models").add_subparsers(dest="what", required=True)
     tone = train.add_parser("tone", help="train the politeness head on the shared dev sets")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from service.analytics import Analytics
-from service.auth import TokenStore
+from service.auth import TokenStore, UserStore
 from service.languages import LanguageDetector
 from service.library_import import import_folder
 from service.lint import lint as _lint
@@ -35,6 +35,7 @@ class Resources:
     detector: LanguageDetector
     suggest: SuggestService
     analytics: Analytics
+    users: UserStore
     checks: "object | None" = None  # service.checks.service.CheckService, once started
 
     @classmethod
@@ -54,8 +55,9 @@ class Resources:
         suggest = SuggestService(settings, db, repo, search, detector, renderer)
         analytics = Analytics(db, repo, settings.gaps_retention_days)
         analytics.purge_expired()
-        resources = cls(settings, db, TokenStore(db, settings.bootstrap_token), renderer, repo, embedders, search,
-                        detector, suggest, analytics)
+        tokens = TokenStore(db, settings.bootstrap_token)
+        resources = cls(settings, db, tokens, renderer, repo, embedders, search, detector, suggest, analytics,
+                        UserStore(db, tokens))
         from service.checks.service import CheckService  # imports LanguageTool's client; after the library
 
         resources.checks = CheckService.open(settings, db, embedders)
