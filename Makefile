@@ -59,6 +59,9 @@ test-fast: setup
 bench: setup
 	$(BIN)/python -m bench.run
 
+screenshots: setup browser
+	$(BIN)/python tools/screenshots.py
+
 train-tone: setup
 	$(BIN)/tact train tone
 

@@ -120,3 +120,32 @@ def leave_one_out(templates, embedder: Embedder, language: str) -> dict:
             bm_hits += bool(ranked) and ranked[0][0] == tid
             total += 1
     return {"queries": total, "top1": hits / total, "bm25_top1": bm_hits / total}
+
+
+def promoted_picks(intents: IntentSet, embedder: Embedder, per_intent: int = 20, seed: int = 11) -> dict:
+    """The library learns: agents' picks promoted to triggers, then top-1 on messages not picked.
+
+    A pick is simulated as the agent inserting the right template for a message (the label);
+    `per_intent` picks per template are promoted, as a lead would from the analytics page."""
+    import random as _random
+
+    rnd = _random.Random(seed)
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in intents.queries:
+        by_intent.setdefault(intent, []).append(text)
+    picks, rest = {}, []
+    for intent, texts in by_intent.items():
+        texts = texts[:]
+        rnd.shuffle(texts)
+        picks[intent] = texts[:per_intent]
+        rest += [(t, intent) for t in texts[per_intent:]]
+    before = IntentSet(intents.name, intents.triggers, rest, [])
+    after = IntentSet(intents.name, {k: v + picks.get(k, []) for k, v in intents.triggers.items()}, rest, [])
+
+    def top1(s: IntentSet) -> float:
+        index, names = build(s, embedder)
+        vectors = embedder.encode([t for t, _ in s.queries])
+        return float(np.mean([index.search(t, 1, query_vector=v).hits[0].template_id == names.index(i) + 1
+                              for (t, i), v in zip(s.queries, vectors)]))
+
+    return {"picks_per_template": per_intent, "queries": len(rest), "before": top1(before), "after": top1(after)}

@@ -26,8 +26,9 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class Analytics:
-    def __init__(self, db: Database, repo: TemplateRepository, retention_days: int) -> None:
+    def __init__(self, db: Database, repo: TemplateRepository, retention_days: int, flush=lambda: None) -> None:
         self._db = db
+        self._flush = flush  # suggestions are recorded in the background
         self._repo = repo
         self._retention = retention_days
         self._s = db.t["suggestions"]
@@ -40,16 +41,23 @@ class Analytics:
             raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}")
         if edit_ratio is not None and not 0.0 <= edit_ratio <= 1.0:
             raise ValidationFailed("edit_ratio must be between 0 and 1")
+        row = self._suggestion(suggestion_id)
+        if row is None:
+            self._flush()
+            row = self._suggestion(suggestion_id)
+        if row is None:
+            raise NotFound(f"suggestion {suggestion_id} does not exist")
         with self._db.begin() as conn:
-            row = conn.execute(sa.select(self._s).where(self._s.c.id == suggestion_id)).first()
-            if row is None:
-                raise NotFound(f"suggestion {suggestion_id} does not exist")
             shown = loads(row.template_ids, [])
             rank = shown.index(template_id) + 1 if template_id in shown else None
             new_id = conn.execute(self._f.insert().values(
                 suggestion_id=suggestion_id, template_id=template_id, action=action, rank=rank,
                 edit_ratio=edit_ratio, created_at=utcnow())).inserted_primary_key[0]
         return {"id": new_id, "rank": rank}
+
+    def _suggestion(self, suggestion_id: str):
+        with self._db.connect() as conn:
+            return conn.execute(sa.select(self._s).where(self._s.c.id == suggestion_id)).first()
 
     def templates(self, principal: Principal, language: str | None = None) -> list[dict]:
         templates = self._repo.list(principal, language=language, limit=10**9)
@@ -86,6 +94,7 @@ class Analytics:
     # ------------------------------------------------------------------ the library learns
     def picks(self, template_id: int) -> list[dict]:
         """Messages for which agents inserted this template (redacted snippets)."""
+        self._flush()
         query = (sa.select(self._s.c.id, self._s.c.snippet, self._s.c.created_at)
                  .join(self._f, self._f.c.suggestion_id == self._s.c.id)
                  .where(self._f.c.template_id == template_id, self._f.c.action == "inserted", self._s.c.snippet.is_not(None))
@@ -117,6 +126,7 @@ class Analytics:
     def gaps(self, language: str | None = None, limit: int = 50) -> list[dict]:
         from sklearn.cluster import AgglomerativeClustering
 
+        self._flush()
         self.purge_expired()
         query = sa.select(self._g)
         if language:

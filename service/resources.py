@@ -51,9 +51,10 @@ class Resources:
         embedders = Embedders()
         search = SearchIndexes(settings, repo, embedders)
         search.open()
+        search.start_sync()
         detector = LanguageDetector()
         suggest = SuggestService(settings, db, repo, search, detector, renderer)
-        analytics = Analytics(db, repo, settings.gaps_retention_days)
+        analytics = Analytics(db, repo, settings.gaps_retention_days, flush=suggest.flush)
         analytics.purge_expired()
         tokens = TokenStore(db, settings.bootstrap_token)
         resources = cls(settings, db, tokens, renderer, repo, embedders, search, detector, suggest, analytics,
@@ -67,6 +68,7 @@ class Resources:
         return _lint(template, self.renderer, self.search)
 
     def close(self) -> None:
+        self.suggest.close()
         self.search.stop()
         if self.checks is not None:
             self.checks.close()

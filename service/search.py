@@ -90,6 +90,25 @@ class SearchIndexes:
                 continue
             index.save(self._settings.index_dir / language)
 
+    def start_sync(self, every_seconds: float = 5.0) -> None:
+        """Follow changes other replicas write to a shared database: rebuild a language whose
+        library revision moved on without this process applying it."""
+        self._stop_sync = threading.Event()
+
+        def loop() -> None:
+            while not self._stop_sync.wait(every_seconds):
+                for language, index in self.indexes.items():
+                    try:
+                        if self._repo.revision(language) != index.revision:
+                            log.info("library changed elsewhere; rebuilding", extra={"language": language})
+                            self.rebuild(language)
+                    except Exception:  # noqa: BLE001 - keep following; the next round retries
+                        log.exception("index sync failed", extra={"language": language})
+
+        threading.Thread(target=loop, name="tact-index-sync", daemon=True).start()
+
     def stop(self) -> None:
+        if getattr(self, "_stop_sync", None):
+            self._stop_sync.set()
         for index in self.indexes.values():
             index.stop()

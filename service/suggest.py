@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
@@ -35,6 +36,8 @@ class SuggestService:
         self._search = search
         self._detector = detector
         self._renderer = renderer
+        # Recording happens after the answer is computed, off the request's critical path.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tact-record")
 
     def suggest(self, request: SuggestRequest, principal: Principal) -> SuggestResponse:
         message = request.message.strip()
@@ -51,10 +54,10 @@ class SuggestService:
         result = index.search(query, k=request.k * OVERFETCH)
 
         suggestions: list[Suggestion] = []
+        visible = self._repo.get_many([h.template_id for h in result.hits], principal)
         for hit in result.hits:
-            try:
-                template = self._repo.get(hit.template_id, principal)
-            except Exception:  # noqa: BLE001 - not visible to this caller, or deleted meanwhile
+            template = visible.get(hit.template_id)
+            if template is None:  # not visible to this caller, or deleted meanwhile
                 continue
             rendered = self._renderer.render(template.body, request.variables or {})
             suggestions.append(Suggestion(template_id=template.id, title=template.title, score=hit.score,
@@ -65,13 +68,27 @@ class SuggestService:
         no_match = result.no_match or not suggestions
         suggestion_id = str(uuid.uuid4())
         low_confidence = bool(suggestions) and suggestions[0].similarity < result.threshold + LOW_CONFIDENCE_MARGIN
-        self._record(suggestion_id, language, suggestions, no_match, low_confidence, principal, message, result.vector)
+        self._writer.submit(self._record_safely, suggestion_id, language, suggestions, no_match, low_confidence,
+                            principal, message, result.vector)
         log.info("suggest", extra={"language": language, "no_match": no_match, "k": request.k,
                                    "top": suggestions[0].template_id if suggestions else None,
                                    "mode": result.mode, **({"customer_text": message} if self._settings.log_customer_text else {}),
                                    **{k: round(v, 2) for k, v in result.timings.items()}})
         return SuggestResponse(suggestion_id=suggestion_id, language=language, no_match=no_match,
                                suggestions=suggestions, threshold=result.threshold)
+
+    def flush(self) -> None:
+        """Wait for suggestions recorded in the background (feedback may arrive right after)."""
+        self._writer.submit(lambda: None).result()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+
+    def _record_safely(self, *args) -> None:
+        try:
+            self._record(*args)
+        except Exception:  # noqa: BLE001 - a failed write must not be lost silently
+            log.exception("recording a suggestion failed")
 
     def _record(self, suggestion_id: str, language: str, suggestions: list[Suggestion], no_match: bool,
                 low_confidence: bool, principal: Principal, message: str, vector) -> None:

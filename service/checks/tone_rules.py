@@ -21,7 +21,7 @@ class ToneRule:
 
 
 EN: tuple[ToneRule, ...] = (
-    ToneRule("BLAME", r"\b(it'?s|this is|that'?s|that was) (all )?your (own )?(fault|problem|mistake)\b",
+    ToneRule("BLAME", r"\b(it'?s|it was|this is|this was|that'?s|that was) (all )?your (own )?(fault|problem|mistake)\b",
              "Blames the customer.", "Let's sort this out together.", "error"),
     ToneRule("BLAME", r"\byou (should|must|could) have\b|\byou (didn'?t|did not|failed to|forgot to) (read|follow|check|look)\b",
              "Points at what the customer did wrong.", "It looks like this step was missed — here is how to do it:", "error"),

@@ -64,6 +64,14 @@ class TemplateRepository:
             raise NotFound(f"template {template_id} does not exist")
         return row_to_template(row)
 
+    def get_many(self, template_ids: list[int], principal: Principal | None = None) -> dict[int, Template]:
+        """The visible, live templates among ``template_ids``, in one query."""
+        if not template_ids:
+            return {}
+        with self._db.connect() as conn:
+            rows = conn.execute(sa.select(self._t).where(self._t.c.id.in_(template_ids), self._t.c.deleted_at.is_(None))).all()
+        return {r.id: row_to_template(r) for r in rows if principal is None or principal.can_read(r.team_id, r.status)}
+
     def list(self, principal: Principal | None = None, language: str | None = None, tag: str | None = None,
              q: str | None = None, status: str | None = None, limit: int = 500, offset: int = 0) -> list[Template]:
         query = sa.select(self._t).where(self._t.c.deleted_at.is_(None)).order_by(self._t.c.id)

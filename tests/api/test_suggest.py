@@ -93,6 +93,7 @@ def test_suggestion_is_recorded(client, resources):
     import sqlalchemy as sa
 
     data = suggest(client, message="Can I get an invoice for my payment?")
+    resources.suggest.flush()  # recorded off the request path
     table = resources.db.t["suggestions"]
     with resources.db.connect() as conn:
         row = conn.execute(sa.select(table).where(table.c.id == data["suggestion_id"])).first()
@@ -112,3 +113,24 @@ def test_agent_sees_only_published_and_own_team(client, resources):
     # drafts are not suggested to anyone
     data = client.post("/api/v1/suggest", headers=agent, json={"message": "zebra crossing insurance claim"}).json()
     assert draft.json()["id"] not in [s["template_id"] for s in data["suggestions"]]
+
+
+def test_change_written_by_another_replica_is_followed(client, resources, service_settings):
+    """Another process (a replica, or the CLI) writes to the same database: this one catches up."""
+    from service.auth import Principal
+    from service.rendering import SandboxedRenderer
+    from service.schemas import TemplateCreate
+    from service.storage.db import Database
+    from service.storage.templates import TemplateRepository
+
+    other = TemplateRepository(Database(service_settings.db_url), SandboxedRenderer())
+    created = other.create(TemplateCreate(title="Kayak rental hours", language="en", body="Kayaks are rented 9 to 5.",
+                                          triggers=["when can I rent a kayak", "kayak rental opening hours",
+                                                    "is the kayak rental open on sunday"]), Principal("replica-2", "admin"))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        data = suggest(client, message="what are the kayak rental hours?", language="en", k=1)
+        if data["suggestions"][0]["template_id"] == created.id:
+            break
+        time.sleep(0.5)
+    assert data["suggestions"][0]["template_id"] == created.id

@@ -1,0 +1,114 @@
+"""`make screenshots`: README pictures of the extension (Gmail and Outlook fixtures) and the
+leads' UI, taken with headless Debian Chromium against a real service."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.e2e.conftest import CHROMIUM, EXTENSION, FIXTURES, _serve, free_port  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+TOKEN = "screenshot-token"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def start(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+                               env={**os.environ, "TACT_BOOTSTRAP_TOKEN": TOKEN, "TACT_LOG_LEVEL": "WARNING"}, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json()["grammar"]["available"]:
+                return process, url
+        except (httpx.HTTPError, ValueError, KeyError):
+            time.sleep(1)
+    process.kill()
+    raise SystemExit("service did not start")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="tact-shots-"))
+    server, url = start(data_dir)
+    try:
+        subprocess.run([sys.executable, "-m", "service.cli", "user", "add", "--data-dir", str(data_dir), "--email", "lena@acme.example",
+                        "--name", "Lena", "--role", "admin", "--password", "screenshots-1"], check=True, cwd=ROOT, capture_output=True)
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        for message in ["I was charged twice", "Where is my order?", "I forgot my password", "Refund please", "Where is my order??",
+                        "Do you sell gift cards?", "Can I buy a gift card for my mum?", "Gift vouchers available?"]:
+            s = httpx.post(f"{url}/api/v1/suggest", headers=headers, json={"message": message, "language": "en"}).json()
+            for n, item in enumerate(s["suggestions"]):
+                httpx.post(f"{url}/api/v1/feedback", headers=headers, json={"suggestion_id": s["suggestion_id"], "template_id": item["template_id"], "action": "shown"})
+                if n == 0 and not s["no_match"]:
+                    httpx.post(f"{url}/api/v1/feedback", headers=headers, json={"suggestion_id": s["suggestion_id"], "template_id": item["template_id"], "action": "inserted"})
+        with sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(
+                tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 760},
+                args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", *ARGS])
+            context.route("https://mail.google.com/**", _serve(FIXTURES / "gmail.html"))
+            context.route("https://outlook.office.com/**", _serve(FIXTURES / "outlook.html"))
+            worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
+            worker.evaluate("s => chrome.storage.local.set(s)", {"serverUrl": url, "token": TOKEN, "agentName": "Sam",
+                                                                   "agentSignature": "Sam, Acme support"})
+            for name, address in (("gmail", "https://mail.google.com/mail/u/0/#inbox/1"), ("outlook", "https://outlook.office.com/mail/inbox/id/1")):
+                page = context.new_page()
+                page.goto(address)
+                page.wait_for_selector("html[data-tact-adapter]")
+                page.locator('[role="textbox"][contenteditable="true"]').first.click()
+                page.keyboard.press("Control+Shift+Space")
+                page.locator("#tact-root >> li[role=option]").first.wait_for(timeout=20000)
+                page.keyboard.press("ArrowDown")
+                page.screenshot(path=str(OUT / f"extension-{name}.png"))
+                page.close()
+            page = context.new_page()
+            page.goto("https://mail.google.com/mail/u/0/#inbox/1")
+            page.wait_for_selector("html[data-tact-adapter]")
+            page.locator('[g_editable="true"]').click()
+            page.keyboard.type("Hello Dana, as I already said, this was your fault. Your card 4111 1111 1111 1111 is fine. Best regards")
+            page.locator("#tact-root >> .badge").wait_for(state="visible", timeout=20000)
+            page.wait_for_timeout(500)
+            page.locator("#tact-root >> .badge").click()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(OUT / "extension-check.png"))
+            context.close()
+
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{url}/ui/login")
+            page.fill("#email", "lena@acme.example")
+            page.fill("#password", "screenshots-1")
+            page.click("button[type=submit]")
+            page.wait_for_url("**/ui/templates")
+            page.goto(f"{url}/ui/templates?q=customer+was+charged+twice&mode=semantic")
+            page.screenshot(path=str(OUT / "ui-templates.png"))
+            page.click("#template-list tr td a >> nth=0")
+            page.wait_for_function("document.getElementById('preview').textContent.length > 0")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(OUT / "ui-editor.png"))
+            page.goto(f"{url}/ui/analytics")
+            page.screenshot(path=str(OUT / "ui-analytics.png"))
+            page.goto(f"{url}/ui/gaps")
+            page.screenshot(path=str(OUT / "ui-gaps.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
