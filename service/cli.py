@@ -41,7 +41,7 @@ def cmd_library_validate(args) -> int:
         by_language[t.language] = by_language.get(t.language, 0) + 1
     summary = ", ".join(f"{lang}: {n}" for lang, n in sorted(by_language.items()))
     print(f"{len(templates)} templates ({summary}); {len(errors)} errors, {len(problems) - len(errors)} warnings")
-    return 1 if errors else 0
+    return 1 if errors or (args.strict and problems) else 0
 
 
 def cmd_library_import(args) -> int:
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     library = sub.add_parser("library", help="template library files").add_subparsers(dest="action", required=True)
     validate = library.add_parser("validate", help="check a responses/ folder")
     validate.add_argument("folder")
+    validate.add_argument("--strict", action="store_true", help="fail on warnings too (unknown variables, few triggers)")
     validate.set_defaults(func=cmd_library_validate)
     imp = library.add_parser("import", help="import a responses/ folder into a data dir")
     imp.add_argument("folder")

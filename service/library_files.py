@@ -128,7 +128,9 @@ def validate_library(root: Path, renderer: SandboxedRenderer | None = None) -> t
             continue
         for name in renderer.variables(t.body):
             if not is_known_variable(name):
-                problems.append(Problem(t.path, f"unknown variable {name!r}; documented: {', '.join(documented_variables())}"))
+                # A warning, as on save through the API: a team may fill extra variables itself.
+                problems.append(Problem(t.path, f"unknown variable {name!r}; documented: {', '.join(documented_variables())}",
+                                        "warning"))
         if len(t.triggers) < MIN_TRIGGERS:
             problems.append(Problem(t.path, f"{len(t.triggers)} triggers; at least {MIN_TRIGGERS} make matching reliable", "warning"))
         if t.shortcut:

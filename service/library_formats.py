@@ -124,11 +124,20 @@ def map_variables(body: str, mapping: dict[str, str]) -> str:
     return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", replace, body)
 
 
+def _records(raw: bytes, key: str, expected: str) -> list[dict]:
+    """The list of objects in an export: the whole JSON, or the list under ``key``."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(f"not valid JSON: {exc}") from None
+    records = data.get(key, data) if isinstance(data, dict) else data
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValidationFailed(f"expected {expected}")
+    return records
+
+
 def import_zendesk(repo: TemplateRepository, raw: bytes, principal: Principal, detector: LanguageDetector) -> ImportReport:
-    data = _json(raw)
-    macros = data.get("macros", data) if isinstance(data, dict) else data
-    if not isinstance(macros, list):
-        raise ValidationFailed("expected Zendesk's macros export: {\"macros\": [...]}")
+    macros = _records(raw, "macros", "Zendesk's macros export: {\"macros\": [...]}")
     items = []
     for macro in macros:
         actions = {a.get("field"): a.get("value") for a in macro.get("actions", []) if isinstance(a, dict)}
@@ -143,10 +152,7 @@ def import_zendesk(repo: TemplateRepository, raw: bytes, principal: Principal, d
 
 
 def import_chatwoot(repo: TemplateRepository, raw: bytes, principal: Principal, detector: LanguageDetector) -> ImportReport:
-    data = _json(raw)
-    responses = data.get("payload", data) if isinstance(data, dict) else data
-    if not isinstance(responses, list):
-        raise ValidationFailed("expected Chatwoot canned responses: [{\"short_code\": ..., \"content\": ...}]")
+    responses = _records(raw, "payload", "Chatwoot canned responses: [{\"short_code\": ..., \"content\": ...}]")
     items = []
     for item in responses:
         code = str(item.get("short_code") or "").strip()
@@ -155,13 +161,6 @@ def import_chatwoot(repo: TemplateRepository, raw: bytes, principal: Principal, 
                       "language": detector.detect(plain_text(body) or code),
                       "body": body, "shortcut": slug(code) or None, "tags": ["chatwoot"]})
     return _create_all(repo, items, principal, "chatwoot")
-
-
-def _json(raw: bytes):
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"not valid JSON: {exc}") from None
 
 
 def _strip_html(html: str) -> str:

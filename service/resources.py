@@ -65,7 +65,7 @@ class Resources:
         return resources
 
     def lint(self, template):
-        return _lint(template, self.renderer, self.search)
+        return _lint(template, self.renderer, self.search, self.checks)
 
     def close(self) -> None:
         self.suggest.close()

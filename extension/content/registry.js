@@ -23,7 +23,27 @@
     return safe;
   }
 
+  // Shared by site adapters: a click on the site's Send button, or Ctrl/Cmd+Enter in an editor.
+  function watchSend(doc, { sendButton, findCompose }, handler) {
+    const click = (event) => {
+      const button = event.target.closest && event.target.closest(sendButton);
+      if (button) handler({ event, button, compose: findCompose(doc) });
+    };
+    const key = (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest('[contenteditable="true"]')) {
+        handler({ event, button: doc.querySelector(sendButton), compose: findCompose(doc) });
+      }
+    };
+    doc.addEventListener("click", click, true);
+    doc.addEventListener("keydown", key, true);
+    return () => {
+      doc.removeEventListener("click", click, true);
+      doc.removeEventListener("keydown", key, true);
+    };
+  }
+
   const TactRegistry = {
+    watchSend,
     register(adapter) {
       adapters.push(guard(adapter));
     },

@@ -52,11 +52,17 @@ def test_duplicate_shortcut_is_409(client):
     assert clash.status_code == 409 and "dup-short" in clash.json()["message"]
 
 
-def test_unknown_variable_and_near_duplicate_warnings(client):
-    first = create(client, title="Refund approved twin", body="I have approved your refund. {{ customer.age }}",
-                   triggers=["I want my money back", "Please refund my order"]).json()
-    kinds = {w["kind"] for w in first["warnings"]}
-    assert "unknown_variable" in kinds
+def test_lint_on_save_unknown_variable_near_duplicate_and_check(client):
+    original = client.get("/api/v1/templates", params={"q": "Refund approved", "language": "en"}).json()[0]
+    twin = create(client, title="Refund approved", body=original["body"] + " {{ customer.age }}",
+                  triggers=["I want my money back"]).json()
+    unknown = [w for w in twin["warnings"] if w["kind"] == "unknown_variable"]
+    assert unknown and unknown[0]["variable"] == "customer.age"
+    near = [w for w in twin["warnings"] if w["kind"] == "near_duplicate"]
+    assert original["id"] in [w["template_id"] for w in near]
+    rude = create(client, title="Rude draft", body="As I already said, its your fault. Read the manual!!!").json()
+    rules = {w["rule"] for w in rude["warnings"] if w["kind"] == "check"}
+    assert {"TONE_REPEAT", "TONE_EXCLAMATION"} <= rules
 
 
 def test_roles(client, resources):

@@ -27,6 +27,13 @@ def open_panel(page):
     page.wait_for_selector("#tact-root >> .panel:not([hidden])")
 
 
+def draft_in_gmail(context, text: str):
+    page = open_page(context, GMAIL)
+    page.locator('[g_editable="true"]').click()
+    page.keyboard.type(text)
+    return page
+
+
 def compose_text(page) -> str:
     return page.locator('[role="textbox"][contenteditable="true"]').first.inner_text()
 
@@ -102,9 +109,7 @@ def test_unfilled_variable_is_selected_for_the_agent(agent):
 
 def test_rude_sentence_shows_tone_issue(agent):
     context, _ = agent
-    page = open_page(context, GMAIL)
-    page.locator('[g_editable="true"]').click()
-    page.keyboard.type("As I already said, this is your fault. You should have read the manual.")
+    page = draft_in_gmail(context, "As I already said, this is your fault. You should have read the manual.")
     badge = page.locator("#tact-root >> .badge")
     badge.wait_for(state="visible", timeout=20000)
     page.wait_for_function("document.querySelector('#tact-root').shadowRoot.querySelector('.badge').dataset.tone === 'rude'",
@@ -116,9 +121,7 @@ def test_rude_sentence_shows_tone_issue(agent):
 
 def test_one_click_replacement_fixes_spelling(agent):
     context, _ = agent
-    page = open_page(context, GMAIL)
-    page.locator('[g_editable="true"]').click()
-    page.keyboard.type("Thank you for your patience, this is a tset of our reply.")
+    page = draft_in_gmail(context, "Thank you for your patience, this is a tset of our reply.")
     page.locator("#tact-root >> .badge").wait_for(state="visible", timeout=20000)
     page.locator("#tact-root >> .badge").click()
     fix = page.locator('#tact-root >> .issue >> button:text-is("test")').first
@@ -129,9 +132,7 @@ def test_one_click_replacement_fixes_spelling(agent):
 
 def test_card_number_asks_for_confirmation_on_send(agent):
     context, _ = agent
-    page = open_page(context, GMAIL)
-    page.locator('[g_editable="true"]').click()
-    page.keyboard.type("Hello Dana, your card 4111 1111 1111 1111 was refunded. Best regards, Sam")
+    page = draft_in_gmail(context, "Hello Dana, your card 4111 1111 1111 1111 was refunded. Best regards, Sam")
     page.locator('[data-tooltip^="Send"]').click()
     dialog = page.locator("#tact-root >> .dialog .box")
     dialog.wait_for(timeout=20000)
@@ -146,9 +147,7 @@ def test_card_number_asks_for_confirmation_on_send(agent):
 
 def test_clean_draft_sends_without_asking(agent):
     context, _ = agent
-    page = open_page(context, GMAIL)
-    page.locator('[g_editable="true"]').click()
-    page.keyboard.type("Hello Dana, the refund is on its way. Best regards, Sam")
+    page = draft_in_gmail(context, "Hello Dana, the refund is on its way. Best regards, Sam")
     page.locator('[data-tooltip^="Send"]').click()
     page.locator(".sent-item").wait_for(timeout=20000)
     assert page.locator("#tact-root >> .dialog .box").count() == 0

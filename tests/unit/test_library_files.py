@@ -49,6 +49,9 @@ def test_validator_reports_each_kind_of_problem(tmp_path):
 def test_cli_validate_exit_codes(tmp_path):
     from service.cli import main
 
-    assert main(["library", "validate", str(ROOT / "responses")]) == 0
+    assert main(["library", "validate", "--strict", str(ROOT / "responses")]) == 0
     write(tmp_path, "en/broken.md", "---\ntitle: x\n---\n{% if %}")
     assert main(["library", "validate", str(tmp_path)]) == 1
+    write(tmp_path / "ok", "en/extra.md", "---\ntitle: x\n---\n{{ customer.age }}")
+    assert main(["library", "validate", str(tmp_path / "ok")]) == 0
+    assert main(["library", "validate", "--strict", str(tmp_path / "ok")]) == 1

@@ -4,6 +4,7 @@
 (function (root) {
   "use strict";
   const T = root.TactText || (typeof require !== "undefined" && require("../text.js"));
+  const R = root.TactRegistry || (typeof require !== "undefined" && require("../registry.js"));
 
   function cleanBody(el) {
     const copy = el.cloneNode(true);
@@ -45,23 +46,7 @@
       T.insertAtCaret(el, text);
     },
     onSend(doc, handler) {
-      const isSend = (target) => target && target.closest && target.closest('div[role="button"][data-tooltip^="Send"], div[role="button"].aoO');
-      const click = (event) => {
-        const button = isSend(event.target);
-        if (button) handler({ event, button, compose: gmail.findCompose(doc) });
-      };
-      const key = (event) => {
-        if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest('[contenteditable="true"]')) {
-          const button = doc.querySelector('div[role="button"][data-tooltip^="Send"]');
-          handler({ event, button, compose: gmail.findCompose(doc) });
-        }
-      };
-      doc.addEventListener("click", click, true);
-      doc.addEventListener("keydown", key, true);
-      return () => {
-        doc.removeEventListener("click", click, true);
-        doc.removeEventListener("keydown", key, true);
-      };
+      return R.watchSend(doc, { sendButton: 'div[role="button"][data-tooltip^="Send"], div[role="button"].aoO', findCompose: gmail.findCompose }, handler);
     },
   };
 

@@ -4,6 +4,7 @@
 (function (root) {
   "use strict";
   const T = root.TactText || (typeof require !== "undefined" && require("../text.js"));
+  const R = root.TactRegistry || (typeof require !== "undefined" && require("../registry.js"));
   const BODY = '[aria-label^="Message body"]';
 
   function senderOf(container) {
@@ -46,21 +47,7 @@
       T.insertAtCaret(el, text);
     },
     onSend(doc, handler) {
-      const click = (event) => {
-        const button = event.target.closest && event.target.closest('button[aria-label="Send"], button[title^="Send"]');
-        if (button) handler({ event, button, compose: outlook.findCompose(doc) });
-      };
-      const key = (event) => {
-        if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest('[contenteditable="true"]')) {
-          handler({ event, button: doc.querySelector('button[aria-label="Send"], button[title^="Send"]'), compose: outlook.findCompose(doc) });
-        }
-      };
-      doc.addEventListener("click", click, true);
-      doc.addEventListener("keydown", key, true);
-      return () => {
-        doc.removeEventListener("click", click, true);
-        doc.removeEventListener("keydown", key, true);
-      };
+      return R.watchSend(doc, { sendButton: 'button[aria-label="Send"], button[title^="Send"]', findCompose: outlook.findCompose }, handler);
     },
   };
 
