@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,6 +41,7 @@ class SuggestService:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tact-record")
 
     def suggest(self, request: SuggestRequest, principal: Principal) -> SuggestResponse:
+        started = time.perf_counter()
         message = request.message.strip()
         if not message:
             raise ValidationFailed("message is empty")
@@ -73,7 +75,8 @@ class SuggestService:
         log.info("suggest", extra={"language": language, "no_match": no_match, "k": request.k,
                                    "top": suggestions[0].template_id if suggestions else None,
                                    "mode": result.mode, **({"customer_text": message} if self._settings.log_customer_text else {}),
-                                   **{k: round(v, 2) for k, v in result.timings.items()}})
+                                   **{k: round(v, 2) for k, v in result.timings.items()},
+                                   "total_ms": round((time.perf_counter() - started) * 1000, 2)})
         return SuggestResponse(suggestion_id=suggestion_id, language=language, no_match=no_match,
                                suggestions=suggestions, threshold=result.threshold)
 
