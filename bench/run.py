@@ -126,7 +126,7 @@ def main() -> int:
     ratio = lat["suggest_p50"] / lat["bare_p50"]
     lines += ["## Suggestions: speed", "",
               f"{lat['requests']} sequential Bitext messages. `/suggest` over HTTP (auth, language given, classifier + BM25 ranking, "
-              "3 templates rendered, suggestion recorded in SQLite) beside bare encode + FAISS search in-process.", "",
+              "3 templates rendered, suggestion recorded in SQLite) beside bare encode + FAISS search in-process, the two measured in separate blocks.", "",
               "| path | p50 ms | p99 ms |", "|---|---|---|",
               f"| `/suggest` over HTTP | {lat['suggest_p50']:.1f} | {lat['suggest_p99']:.1f} |",
               f"| bare encode + search | {lat['bare_p50']:.1f} | {lat['bare_p99']:.1f} |",
@@ -148,9 +148,9 @@ def main() -> int:
         finally:
             checks.close()
     lines += ["## Check: speed", "",
-              "A ~1,000-character draft. *Full* is the first check of a draft (paragraph cache empty: grammar, tone, privacy); "
-              "*edit* re-checks it after one paragraph changed. Bare is `language-tool-python` on the same server and text.", "",
-              "| language | chars | bare LT p50 ms | full check p50 ms | full / bare | one-paragraph edit p50 ms | bare on edited text p50 ms | speed-up |",
+              "A ~1,000-character draft. *Full* is the first check of a draft (sentence cache empty: grammar, tone, privacy); "
+              "*edit* re-checks it after one sentence changed. Bare is `language-tool-python` on the same server and text.", "",
+              "| language | chars | bare LT p50 ms | full check p50 ms | full / bare | one-sentence edit p50 ms | bare on edited text p50 ms | speed-up |",
               "|---|---|---|---|---|---|---|---|"]
     for language, r in cr.items():
         lines.append(f"| {language} | {r['chars']} | {r['bare_p50']} | {r['full_p50']} | {r['full_p50'] / r['bare_p50']:.2f}× | "
