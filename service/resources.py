@@ -59,6 +59,9 @@ class Resources:
         tokens = TokenStore(db, settings.bootstrap_token)
         resources = cls(settings, db, tokens, renderer, repo, embedders, search, detector, suggest, analytics,
                         UserStore(db, tokens))
+        if not settings.bootstrap_token and not _any_token(db):
+            log.warning("no API tokens yet", extra={"hint": f"run: tact token create --data-dir {settings.data_dir} "
+                                                            "--role admin --name me"})
         from service.checks.service import CheckService  # imports LanguageTool's client; after the library
 
         resources.checks = CheckService.open(settings, db, embedders)
@@ -73,6 +76,11 @@ class Resources:
         if self.checks is not None:
             self.checks.close()
         self.db.dispose()
+
+
+def _any_token(db: Database) -> bool:
+    with db.connect() as conn:
+        return conn.execute(sa.select(db.t["tokens"].c.id).limit(1)).first() is not None
 
 
 def _ever_imported(db: Database) -> bool:
