@@ -42,8 +42,29 @@
     };
   }
 
+  const text = () => root.TactText || (typeof require !== "undefined" && require("./text.js"));
+
+  // A mail site's adapter from what differs between sites: how to read the open message, which
+  // elements are compose boxes, which is the Send button. The rest is the same everywhere.
+  function siteAdapter({ name, matches, readMessage, composeSelector, sendButton }) {
+    const adapter = {
+      name,
+      matches,
+      readMessage,
+      findCompose(doc) {
+        const boxes = [...doc.querySelectorAll(composeSelector)];
+        return boxes.find((b) => b.contains(doc.activeElement)) || boxes[boxes.length - 1] || null;
+      },
+      readDraft: (el) => text().readText(el),
+      insertText: (el, value) => text().insertAtCaret(el, value),
+      onSend: (doc, handler) => watchSend(doc, { sendButton, findCompose: adapter.findCompose }, handler),
+    };
+    return adapter;
+  }
+
   const TactRegistry = {
     watchSend,
+    siteAdapter,
     register(adapter) {
       adapters.push(guard(adapter));
     },

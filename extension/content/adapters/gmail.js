@@ -12,8 +12,10 @@
     return T.readText(copy).trim();
   }
 
-  const gmail = {
+  const gmail = R.siteAdapter({
     name: "gmail",
+    composeSelector: 'div[role="textbox"][contenteditable="true"][g_editable="true"], div.editable[contenteditable="true"]',
+    sendButton: 'div[role="button"][data-tooltip^="Send"], div[role="button"].aoO',
     matches(url) {
       return /^https:\/\/mail\.google\.com\//.test(url);
     },
@@ -35,20 +37,7 @@
       }
       return null;
     },
-    findCompose(doc) {
-      const boxes = [...doc.querySelectorAll('div[role="textbox"][contenteditable="true"][g_editable="true"], div.editable[contenteditable="true"]')];
-      return boxes.find((b) => b.contains(doc.activeElement)) || boxes[boxes.length - 1] || null;
-    },
-    readDraft(el) {
-      return T.readText(el);
-    },
-    insertText(el, text) {
-      T.insertAtCaret(el, text);
-    },
-    onSend(doc, handler) {
-      return R.watchSend(doc, { sendButton: 'div[role="button"][data-tooltip^="Send"], div[role="button"].aoO', findCompose: gmail.findCompose }, handler);
-    },
-  };
+  });
 
   if (root.TactRegistry) root.TactRegistry.register(gmail);
   if (typeof module !== "undefined") module.exports = gmail;

@@ -14,8 +14,10 @@
     return { name: persona.textContent.trim().replace(/<.*>/, "").trim(), email };
   }
 
-  const outlook = {
+  const outlook = R.siteAdapter({
     name: "outlook",
+    composeSelector: `${BODY}[contenteditable="true"], div[role="textbox"][contenteditable="true"]`,
+    sendButton: 'button[aria-label="Send"], button[title^="Send"]',
     matches(url) {
       return /^https:\/\/outlook\.(office|office365|live)\.com\//.test(url);
     },
@@ -36,20 +38,7 @@
       }
       return null;
     },
-    findCompose(doc) {
-      const boxes = [...doc.querySelectorAll(`${BODY}[contenteditable="true"], div[role="textbox"][contenteditable="true"]`)];
-      return boxes.find((b) => b.contains(doc.activeElement)) || boxes[boxes.length - 1] || null;
-    },
-    readDraft(el) {
-      return T.readText(el);
-    },
-    insertText(el, text) {
-      T.insertAtCaret(el, text);
-    },
-    onSend(doc, handler) {
-      return R.watchSend(doc, { sendButton: 'button[aria-label="Send"], button[title^="Send"]', findCompose: outlook.findCompose }, handler);
-    },
-  };
+  });
 
   if (root.TactRegistry) root.TactRegistry.register(outlook);
   if (typeof module !== "undefined") module.exports = outlook;
