@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-import msgspec
 from msgspec import Meta, Struct
 
 Language = Annotated[str, Meta(min_length=2, max_length=8, description="`en` or `ru`")]
@@ -109,12 +108,3 @@ class RenderRequest(Struct, forbid_unknown_fields=True):
 class RenderResponse(Struct):
     text: str
     missing_variables: list[str]
-
-
-class ErrorBody(Struct):
-    error: str
-    message: str
-
-
-def to_builtins(value: Any) -> Any:
-    return msgspec.to_builtins(value)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar.params import JSONBody
 from litestar import Controller, get, post, put
-from msgspec import Meta, Struct
+from msgspec import Meta, Struct, to_builtins
 
 from service.checks.service import CheckRules
 from service.errors import Unavailable
@@ -53,8 +53,6 @@ class CheckController(Controller):
     @put("/rules", sync_to_thread=True)
     def put_rules(self, data: JSONBody[CheckRulesBody], resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
         principal.require("lead")
-        from msgspec import to_builtins
-
         _checks(resources).save_rules(CheckRules(to_builtins(data.banned_phrases), list(data.disabled_rules)))
         return data
 

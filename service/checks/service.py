@@ -61,7 +61,7 @@ def _grammar_category(match: GrammarMatch) -> tuple[str, str]:
     return "grammar", "error" if issue_type in ("grammar", "") else "warning"
 
 
-class ParagraphCache:
+class SentenceCache:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._items: OrderedDict[str, list[GrammarMatch]] = OrderedDict()
         self._size = size
@@ -70,8 +70,8 @@ class ParagraphCache:
         self.misses = 0
 
     @staticmethod
-    def key(language: str, disabled: frozenset[str], paragraph: str) -> str:
-        return hashlib.sha1(f"{language}\0{','.join(sorted(disabled))}\0{paragraph}".encode()).hexdigest()
+    def key(language: str, disabled: frozenset[str], sentence: str) -> str:
+        return hashlib.sha1(f"{language}\0{','.join(sorted(disabled))}\0{sentence}".encode()).hexdigest()
 
     def get(self, key: str) -> list[GrammarMatch] | None:
         with self._lock:
@@ -105,7 +105,7 @@ class CheckService:
         self._tone = tone
         self._privacy = privacy
         self._detector = detector
-        self.cache = ParagraphCache()
+        self.cache = SentenceCache()
 
     @classmethod
     def open(cls, settings: Settings, db: Database, embedders) -> "CheckService":
@@ -189,42 +189,42 @@ class CheckService:
                 "tone": {"score": tone.score, "label": tone.label, "sentences": sentences}}
 
     def _grammar_issues(self, text: str, language: str, disabled: frozenset[str]) -> tuple[list[Finding], bool]:
-        paragraphs = [(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().lstrip())
+        sentences = [(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().lstrip())
                       for m in SEGMENT.finditer(text) if m.group().strip()]
         cached: dict[int, list[GrammarMatch]] = {}
         missing: list[tuple[int, str]] = []
-        for start, paragraph in paragraphs:
-            found = self.cache.get(ParagraphCache.key(language, disabled, paragraph))
+        for start, sentence in sentences:
+            found = self.cache.get(SentenceCache.key(language, disabled, sentence))
             if found is None:
-                missing.append((start, paragraph))
+                missing.append((start, sentence))
             else:
                 cached[start] = found
         if missing:
             if not self.server.available():
                 return [], False
-            if len(missing) == len(paragraphs):
+            if len(missing) == len(sentences):
                 # Nothing cached (a new draft): send it as it is, then file matches by sentence.
                 sent, positions = text, [start for start, _ in missing]
             else:
                 sent, positions, at = "", [], 0
-                for _, paragraph in missing:
+                for _, sentence in missing:
                     positions.append(at)
-                    sent += paragraph + "\n\n"
-                    at += len(paragraph) + 2
+                    sent += sentence + "\n\n"
+                    at += len(sentence) + 2
             try:
                 matches = self._grammar.check(sent, language, set(disabled))
             except Exception as exc:  # noqa: BLE001 - LanguageTool down: tone and privacy still answer
                 log.warning("languagetool request failed", extra={"error": type(exc).__name__})
                 self.server.mark_down()
                 return [], False
-            for (start, paragraph), position in zip(missing, positions):
-                end = position + len(paragraph)
+            for (start, sentence), position in zip(missing, positions):
+                end = position + len(sentence)
                 own = [GrammarMatch(m.offset - position, m.length, m.rule, m.message, m.replacements, m.issue_type, m.category)
                        for m in matches if position <= m.offset < end]
-                self.cache.put(ParagraphCache.key(language, disabled, paragraph), own)
+                self.cache.put(SentenceCache.key(language, disabled, sentence), own)
                 cached[start] = own
         findings = []
-        for start, _ in paragraphs:
+        for start, _ in sentences:
             for m in cached.get(start, []):
                 category, severity = _grammar_category(m)
                 findings.append(Finding(start + m.offset, m.length, category, m.rule, m.message, severity,
