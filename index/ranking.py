@@ -41,7 +41,9 @@ class TemplateClassifier:
 
     def __init__(self, template_ids: np.ndarray, model: LogisticRegression) -> None:
         self.template_ids = template_ids
-        self._model = model
+        # Kept as plain arrays: scikit-learn's per-call input checks cost more than the maths.
+        self._coef = model.coef_.astype(np.float32)
+        self._intercept = model.intercept_.astype(np.float32)
 
     @classmethod
     def train(cls, labels: np.ndarray, vectors: np.ndarray) -> "TemplateClassifier | None":
@@ -55,7 +57,13 @@ class TemplateClassifier:
         return cls(model.classes_.astype(np.int64), model)
 
     def probabilities(self, query: np.ndarray) -> dict[int, float]:
-        probs = self._model.predict_proba(query.reshape(1, -1))[0]
+        logits = self._coef @ query.astype(np.float32) + self._intercept
+        if len(self.template_ids) == 2:  # binary: one logit for the second class
+            second = 1.0 / (1.0 + np.exp(-logits[0]))
+            probs = np.array([1.0 - second, second])
+        else:
+            exp = np.exp(logits - logits.max())
+            probs = exp / exp.sum()
         return {int(t): float(p) for t, p in zip(self.template_ids, probs)}
 
 
