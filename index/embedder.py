@@ -72,7 +72,7 @@ class SentenceTransformerEmbedder:
         # Every forward pass runs on this one thread: torch's OpenMP team belongs to the calling
         # thread, and a web server's changing worker threads each spun up a cold one (measured:
         # 10 ms instead of 8 ms a message). It also keeps passes from overlapping.
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tact-encode")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tact-encode")
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -16,6 +16,7 @@ import yaml
 from service.auth import Principal
 from service.errors import ValidationFailed
 from service.languages import LanguageDetector
+from service.library_files import Problem
 from service.library_import import ImportReport, import_folder
 from service.rendering import plain_text
 from service.schemas import Template, TemplateCreate
@@ -94,8 +95,6 @@ def _create_all(repo: TemplateRepository, items: list[dict], principal: Principa
         try:
             created = repo.create(TemplateCreate(**item), principal)
         except (ValidationFailed, TypeError, ValueError) as exc:
-            from service.library_files import Problem
-
             report.problems.append(Problem(Path(f"{key}[{n}]"), getattr(exc, "message", str(exc))))
             continue
         report.created.append(created.id)

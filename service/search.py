@@ -7,7 +7,7 @@ import threading
 import time
 
 from index.embedder import Embedder, load_embedder
-from index.library import Document, LanguageIndex, MAX_TRIGGERS
+from index.library import MAX_TRIGGERS, Document, LanguageIndex
 from index.ranking import RankingSettings
 from service.rendering import plain_text
 from service.schemas import Template
@@ -105,10 +105,12 @@ class SearchIndexes:
                     except Exception:  # noqa: BLE001 - keep following; the next round retries
                         log.exception("index sync failed", extra={"language": language})
 
-        threading.Thread(target=loop, name="tact-index-sync", daemon=True).start()
+        self._sync_thread = threading.Thread(target=loop, name="tact-index-sync", daemon=True)
+        self._sync_thread.start()
 
     def stop(self) -> None:
         if getattr(self, "_stop_sync", None):
             self._stop_sync.set()
+            self._sync_thread.join(timeout=30)  # before the database it reads is closed
         for index in self.indexes.values():
             index.stop()

@@ -7,14 +7,12 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import sqlalchemy as sa
-
 from service.auth import Principal
+from service.checks.privacy import redact
 from service.errors import ValidationFailed
 from service.languages import LanguageDetector
-from service.checks.privacy import redact
 from service.rendering import SandboxedRenderer
-from service.schemas import SuggestRequest, SuggestResponse, Suggestion
+from service.schemas import Suggestion, SuggestRequest, SuggestResponse
 from service.search import SearchIndexes
 from service.settings import LANGUAGES, Settings
 from service.storage.db import Database, dumps, utcnow

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar.params import JSONBody
 from litestar import Controller, get, post, put
+from litestar.params import JSONBody
 from msgspec import Meta, Struct, to_builtins
 
+from service.api.deps import PrincipalDep, ResourcesDep
 from service.checks.service import CheckRules
 from service.errors import Unavailable
-from service.api.deps import PrincipalDep, ResourcesDep
 
 
 class CheckRequest(Struct, forbid_unknown_fields=True):

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import get
 
-from service.api.deps import PrincipalDep, ResourcesDep
+from service.api.deps import ResourcesDep
 from service.settings import LANGUAGES
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.params import JSONBody
 from litestar import Controller, post
+from litestar.params import JSONBody
 
 from service.api.deps import PrincipalDep, ResourcesDep
 from service.schemas import RenderRequest, RenderResponse, SuggestRequest, SuggestResponse

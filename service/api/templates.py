@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.params import JSONBody
 from litestar import Controller, delete, get, post, put
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from service.api.deps import PrincipalDep, ResourcesDep
 from service.schemas import RevertRequest, Template, TemplateCreate, TemplateUpdate, TemplateVersion

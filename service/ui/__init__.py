@@ -13,13 +13,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, MultipartBody, URLEncodedBody
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 
+from service.api.deps import ResourcesDep
 from service.auth import Principal
 from service.errors import TactError, Unauthorized
-from service.api.deps import ResourcesDep
 from service.resources import Resources
 from service.schemas import TemplateCreate, TemplateUpdate
 from service.settings import LANGUAGES

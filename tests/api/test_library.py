@@ -76,7 +76,7 @@ def test_gaps_cluster_unmatched_messages_and_redact(client):
                  "Can I buy a gift card for a friend?", "Are gift cards available in your shop?",
                  "How do I get a gift voucher card?",
                  "What is the weather on Mars tomorrow?", "Will it rain on Mars next week?"]:
-        data = suggest(client, text, language="en")
+        suggest(client, text, language="en")
     topics = client.get("/api/v1/gaps", params={"language": "en"}).json()
     gift = [t for t in topics if any("gift" in e.lower() for e in t["examples"])]
     assert gift and max(t["count"] for t in gift) >= 3
