@@ -78,6 +78,7 @@ class LanguageIndex:
         self._threshold = self.settings.fallback_threshold
         self._generation = 0
         self._trained_generation = -1
+        self._saved_generation = 0
         self._lock = threading.RLock()
         self._retrain_event = threading.Event()
         self._worker: threading.Thread | None = None
@@ -272,10 +273,16 @@ class LanguageIndex:
                 "dim": self.embedder.dim, "revision": self.revision, "templates": len(self._documents),
                 "vectors": len(self._store)}
 
+    @property
+    def dirty(self) -> bool:
+        """Changed since it was last saved or loaded."""
+        return self._saved_generation != self._generation
+
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         with self._lock:
+            self._saved_generation = self._generation
             self._store.save(folder / "vectors.faiss")
             docs = [{"template_id": d.template_id, "title": d.title, "text": d.text, "triggers": list(d.triggers)}
                     for d in self._documents.values()]
@@ -305,6 +312,7 @@ class LanguageIndex:
                              for tid, doc in self._documents.items()}
             self.revision = expected_revision
             self._changed()
+            self._saved_generation = self._generation
         self.train_now()
         return True
 

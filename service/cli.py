@@ -58,7 +58,7 @@ def cmd_library_import(args) -> int:
     for problem in report.problems:
         print(problem)
     print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
-    print("a running server picks the changes up at its next start")
+    print("a running server on this data dir picks the changes up within seconds")
     return 1 if report.problems else 0
 
 

@@ -61,6 +61,7 @@ class SearchIndexes:
             else:
                 self.rebuild(language)
             index.start_background_training()
+        self._repo.subscribe(self.template_changed)
 
     def rebuild(self, language: str) -> None:
         index = self.indexes[language]
@@ -86,9 +87,8 @@ class SearchIndexes:
         for language, index in self.indexes.items():
             if after is not None and after.status == "published" and after.language == language:
                 index.upsert(to_document(after), self._repo.revision(language))
-            elif not index.remove(template_id, self._repo.revision(language)):
-                continue
-            index.save(self._settings.index_dir / language)
+            else:
+                index.remove(template_id, self._repo.revision(language))
 
     def start_sync(self, every_seconds: float = 5.0) -> None:
         """Follow changes other replicas write to a shared database: rebuild a language whose
@@ -97,20 +97,30 @@ class SearchIndexes:
 
         def loop() -> None:
             while not self._stop_sync.wait(every_seconds):
-                for language, index in self.indexes.items():
-                    try:
-                        if self._repo.revision(language) != index.revision:
-                            log.info("library changed elsewhere; rebuilding", extra={"language": language})
-                            self.rebuild(language)
-                    except Exception:  # noqa: BLE001 - keep following; the next round retries
-                        log.exception("index sync failed", extra={"language": language})
+                self._sync_once()
 
         self._sync_thread = threading.Thread(target=loop, name="tact-index-sync", daemon=True)
         self._sync_thread.start()
+
+    def _sync_once(self) -> None:
+        for language, index in self.indexes.items():
+            try:
+                with self._repo.change_lock:  # this process's own changes are applied, not half-done
+                    foreign = self._repo.revision(language) != index.revision
+                if foreign:
+                    log.info("library changed elsewhere; rebuilding", extra={"language": language})
+                    self.rebuild(language)
+                elif index.dirty:
+                    # Saved in the background: a burst of edits or an import writes the file once.
+                    index.save(self._settings.index_dir / language)
+            except Exception:  # noqa: BLE001 - keep following; the next round retries
+                log.exception("index sync failed", extra={"language": language})
 
     def stop(self) -> None:
         if getattr(self, "_stop_sync", None):
             self._stop_sync.set()
             self._sync_thread.join(timeout=30)  # before the database it reads is closed
-        for index in self.indexes.values():
+        for language, index in self.indexes.items():
             index.stop()
+            if index.dirty:
+                index.save(self._settings.index_dir / language)

@@ -56,8 +56,7 @@ class LibraryController(Controller):
     def promote(self, template_id: FromPath[int], data: JSONBody[PromoteRequest], resources: ResourcesDep,
                 principal: PrincipalDep) -> Template:
         principal.require("lead")
-        before, after = resources.analytics.promote(template_id, data.suggestion_ids, principal)
-        resources.search.template_changed(before, after)
+        _, after = resources.analytics.promote(template_id, data.suggestion_ids, principal)
         return after
 
     @get("/export", sync_to_thread=True)
@@ -99,12 +98,5 @@ def _import(resources, principal, format: str, raw: bytes) -> dict[str, Any]:
         report = import_zendesk(repo, raw, principal, detector)
     else:
         report = import_chatwoot(repo, raw, principal, detector)
-    changed = report.created + report.updated
-    if len(changed) > 50:
-        for language in resources.search.indexes:
-            resources.search.rebuild(language)
-    else:
-        for template_id in changed:
-            resources.search.template_changed(None, resources.repo.get(template_id))
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
             "problems": [{"file": str(p.path), "message": p.message} for p in report.problems]}

@@ -16,9 +16,7 @@ class TemplateController(Controller):
     @post("/", sync_to_thread=True, status_code=201)
     def create(self, data: JSONBody[TemplateCreate], resources: ResourcesDep, principal: PrincipalDep) -> Template:
         principal.require("lead")
-        template = resources.repo.create(data, principal)
-        resources.search.template_changed(None, template)
-        return resources.lint(template)
+        return resources.lint(resources.repo.create(data, principal))
 
     @get("/", sync_to_thread=True)
     def list_templates(self, resources: ResourcesDep, principal: PrincipalDep,
@@ -35,16 +33,13 @@ class TemplateController(Controller):
     @put("/{template_id:int}", sync_to_thread=True)
     def update(self, template_id: FromPath[int], data: JSONBody[TemplateUpdate], resources: ResourcesDep, principal: PrincipalDep) -> Template:
         principal.require("lead")
-        before, after = resources.repo.update(template_id, data, principal)
-        if after.version != before.version:
-            resources.search.template_changed(before, after)
+        _, after = resources.repo.update(template_id, data, principal)
         return resources.lint(after)
 
     @delete("/{template_id:int}", sync_to_thread=True, status_code=204)
     def remove(self, template_id: FromPath[int], resources: ResourcesDep, principal: PrincipalDep) -> None:
         principal.require("lead")
-        before = resources.repo.delete(template_id, principal)
-        resources.search.template_changed(before, None)
+        resources.repo.delete(template_id, principal)
 
     @get("/{template_id:int}/versions", sync_to_thread=True)
     def versions(self, template_id: FromPath[int], resources: ResourcesDep, principal: PrincipalDep) -> list[TemplateVersion]:
@@ -53,6 +48,5 @@ class TemplateController(Controller):
     @post("/{template_id:int}/revert", sync_to_thread=True, status_code=200)
     def revert(self, template_id: FromPath[int], data: JSONBody[RevertRequest], resources: ResourcesDep, principal: PrincipalDep) -> Template:
         principal.require("lead")
-        before, after = resources.repo.revert(template_id, data.version, principal)
-        resources.search.template_changed(before, after)
+        _, after = resources.repo.revert(template_id, data.version, principal)
         return resources.lint(after)

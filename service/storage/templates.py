@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+import logging
+import threading
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -14,6 +16,8 @@ from service.rendering import SAMPLE_VARIABLES, SandboxedRenderer
 from service.schemas import Template, TemplateCreate, TemplateUpdate, TemplateVersion
 from service.settings import LANGUAGES
 from service.storage.db import Database, dumps, loads, utcnow
+
+log = logging.getLogger("tact.storage")
 
 EDITABLE = ("title", "language", "body", "triggers", "tags", "shortcut", "status", "translation_group")
 
@@ -46,10 +50,17 @@ def _clean_list(items: Iterable[str]) -> list[str]:
     return out
 
 
+Listener = Callable[[Template | None, Template | None], None]
+
+
 class TemplateRepository:
     def __init__(self, db: Database, renderer: SandboxedRenderer) -> None:
         self._db = db
         self._renderer = renderer
+        # Held from a write's commit until its listeners have run, so that whoever compares the
+        # library revision with what it has applied never sees this process's change half-done.
+        self.change_lock = threading.RLock()
+        self._listeners: list[Listener] = []
         self._t = db.t["templates"]
         self._v = db.t["template_versions"]
         self._state = db.t["library_state"]
@@ -110,21 +121,35 @@ class TemplateRepository:
                                 changed_fields=loads(r.changed_fields, []), snapshot=loads(r.snapshot, {})) for r in rows]
 
     # ------------------------------------------------------------------ writes
+    def subscribe(self, listener: Listener) -> None:
+        """Called with (before, after) after every committed change; None for a side that is absent."""
+        self._listeners.append(listener)
+
+    def _notify(self, before: Template | None, after: Template | None) -> None:
+        for listener in self._listeners:
+            try:
+                listener(before, after)
+            except Exception:  # noqa: BLE001 - the change is committed; a listener catches up later
+                log.exception("template change listener failed")
+
     def create(self, data: TemplateCreate, principal: Principal, source_key: str | None = None) -> Template:
         values = self._validated({k: getattr(data, k) for k in EDITABLE})
         team_id = data.team_id if data.team_id is not None else principal.team_id
         if not principal.can_write(team_id):
             raise Forbidden("your role cannot write templates for that team")
         now = utcnow()
-        with self._db.begin() as conn:
-            self._check_shortcut(conn, values["language"], values.get("shortcut"), None, team_id)
-            new_id = conn.execute(self._t.insert().values(
-                **self._columns(values), version=1, team_id=team_id, source_key=source_key,
-                created_by=principal.name, updated_by=principal.name, created_at=now, updated_at=now,
-            )).inserted_primary_key[0]
-            self._record_version(conn, new_id, 1, values, list(EDITABLE), principal.name, now)
-            self._bump(conn, values["language"], now)
-        return self.get(new_id)
+        with self.change_lock:
+            with self._db.begin() as conn:
+                self._check_shortcut(conn, values["language"], values.get("shortcut"), None, team_id)
+                new_id = conn.execute(self._t.insert().values(
+                    **self._columns(values), version=1, team_id=team_id, source_key=source_key,
+                    created_by=principal.name, updated_by=principal.name, created_at=now, updated_at=now,
+                )).inserted_primary_key[0]
+                self._record_version(conn, new_id, 1, values, list(EDITABLE), principal.name, now)
+                self._bump(conn, values["language"], now)
+            created = self.get(new_id)
+            self._notify(None, created)
+        return created
 
     def update(self, template_id: int, data: TemplateUpdate, principal: Principal) -> tuple[Template, Template]:
         """Returns (before, after)."""
@@ -143,9 +168,12 @@ class TemplateRepository:
         if not principal.can_write(before.team_id):
             raise Forbidden("your role cannot delete this template")
         now = utcnow()
-        with self._db.begin() as conn:
-            conn.execute(self._t.update().where(self._t.c.id == template_id).values(deleted_at=now, updated_at=now, updated_by=principal.name))
-            self._bump(conn, before.language, now)
+        with self.change_lock:
+            with self._db.begin() as conn:
+                conn.execute(self._t.update().where(self._t.c.id == template_id).values(
+                    deleted_at=now, updated_at=now, updated_by=principal.name))
+                self._bump(conn, before.language, now)
+            self._notify(before, None)
         return before
 
     def _apply(self, template_id: int, changes: dict[str, Any], principal: Principal, allow_deleted: bool = False):
@@ -159,14 +187,17 @@ class TemplateRepository:
             return before, before
         now = utcnow()
         version = before.version + 1
-        with self._db.begin() as conn:
-            self._check_shortcut(conn, merged["language"], merged.get("shortcut"), template_id, before.team_id)
-            conn.execute(self._t.update().where(self._t.c.id == template_id).values(
-                **self._columns(merged), version=version, updated_by=principal.name, updated_at=now, deleted_at=None))
-            self._record_version(conn, template_id, version, merged, changed, principal.name, now)
-            for language in {before.language, merged["language"]}:
-                self._bump(conn, language, now)
-        return before, self.get(template_id)
+        with self.change_lock:
+            with self._db.begin() as conn:
+                self._check_shortcut(conn, merged["language"], merged.get("shortcut"), template_id, before.team_id)
+                conn.execute(self._t.update().where(self._t.c.id == template_id).values(
+                    **self._columns(merged), version=version, updated_by=principal.name, updated_at=now, deleted_at=None))
+                self._record_version(conn, template_id, version, merged, changed, principal.name, now)
+                for language in {before.language, merged["language"]}:
+                    self._bump(conn, language, now)
+            after = self.get(template_id)
+            self._notify(before, after)
+        return before, after
 
     def _is_deleted(self, template_id: int) -> bool:
         with self._db.connect() as conn:

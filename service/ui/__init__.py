@@ -159,12 +159,9 @@ class UIController(Controller):
         template_id = data.get("id")
         try:
             if template_id:
-                before, after = resources.repo.update(int(template_id), TemplateUpdate(**fields), principal)
-                if after.version != before.version:
-                    resources.search.template_changed(before, after)
+                _, after = resources.repo.update(int(template_id), TemplateUpdate(**fields), principal)
             else:
                 after = resources.repo.create(TemplateCreate(**fields), principal)
-                resources.search.template_changed(None, after)
         except TactError as exc:
             page = _page(request, "editor.html", principal, item=None, message=exc.message, translations=[], draft=fields,
                          draft_id=template_id)
@@ -221,8 +218,7 @@ class UIController(Controller):
         principal = _principal(request, resources)
         if principal is None:
             return Redirect(path="/ui/login")
-        before, after = resources.repo.revert(template_id, int(data.get("version", "0") or 0), principal)
-        resources.search.template_changed(before, after)
+        resources.repo.revert(template_id, int(data.get("version", "0") or 0), principal)
         return Redirect(path=f"/ui/templates/{template_id}/history?message=reverted")
 
     # ------------------------------------------------------------------ insight
