@@ -44,8 +44,7 @@ def evaluate(intents: IntentSet, embedder: Embedder, language: str = "en") -> di
     store = FaissStore(embedder.dim)
     label_of, rows = [], []
     for n, name in enumerate(names):
-        for trigger in intents.triggers[name]:
-            label_of.append(n + 1)
+        label_of += [n + 1] * len(intents.triggers[name])
         rows.append(embedder.encode(intents.triggers[name]))
     store.add(np.arange(len(label_of)), np.vstack(rows))
     label_of = np.array(label_of)

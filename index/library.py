@@ -204,14 +204,6 @@ class LanguageIndex:
     def classifier_fresh(self) -> bool:
         return self._classifier is not None and self._trained_generation == self._generation
 
-    def wait_until_trained(self, timeout: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.classifier_fresh or len(self._documents) < 2:
-                return True
-            time.sleep(0.02)
-        return False
-
     # ---------------------------------------------------------------- search
     def search(self, text: str, k: int = 3, query_vector: np.ndarray | None = None) -> SearchResult:
         t0 = time.perf_counter()

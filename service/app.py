@@ -31,7 +31,7 @@ def _error(status: int, code: str, message: str, **extra) -> Response:
 
 
 def tact_error_handler(_: Request, exc: TactError) -> Response:
-    return _error(exc.status_code, exc.code, exc.message, **exc.extra)
+    return Response(exc.to_dict(), status_code=exc.status_code, media_type=MediaType.JSON)
 
 
 def validation_handler(_: Request, exc: ValidationException) -> Response:

@@ -14,7 +14,6 @@ Trigger = Annotated[str, Meta(min_length=1, max_length=2_000)]
 Tag = Annotated[str, Meta(min_length=1, max_length=64)]
 Shortcut = Annotated[str, Meta(pattern=r"^[\w-]{1,64}$", description="letters, digits, `_` or `-`")]
 Status = Literal["draft", "published"]
-Role = Literal["agent", "lead", "admin"]
 
 
 class Template(Struct):

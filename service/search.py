@@ -37,9 +37,6 @@ class Embedders:
                 log.info("model loaded", extra={"model": spec, "seconds": round(time.perf_counter() - started, 2)})
             return self._loaded[spec]
 
-    def names(self) -> list[str]:
-        return list(self._loaded)
-
 
 class SearchIndexes:
     def __init__(self, settings: Settings, repo: TemplateRepository, embedders: Embedders) -> None:

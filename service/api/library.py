@@ -63,12 +63,7 @@ class LibraryController(Controller):
     def export(self, resources: ResourcesDep, principal: PrincipalDep, format: FromQuery[Literal["files", "csv"]] = "files",
                language: FromQuery[str | None] = None) -> Response:
         principal.require("lead")
-        templates = resources.repo.list(principal, language=language, limit=10**9)
-        if format == "csv":
-            return Response(export_csv(templates), media_type="text/csv",
-                            headers={"Content-Disposition": 'attachment; filename="tact-templates.csv"'})
-        return Response(export_zip(templates), media_type="application/zip",
-                        headers={"Content-Disposition": 'attachment; filename="tact-responses.zip"'})
+        return export_response(resources.repo.list(principal, language=language, limit=10**9), format)
 
     @post("/import", status_code=200)
     async def import_library(self, request: Request, resources: ResourcesDep, principal: PrincipalDep,
@@ -81,10 +76,18 @@ class LibraryController(Controller):
             raise ValidationFailed("import files are limited to 20 MB")
         import anyio
 
-        return await anyio.to_thread.run_sync(_import, resources, principal, format, raw)
+        return await anyio.to_thread.run_sync(run_import, resources, principal, format, raw)
 
 
-def _import(resources, principal, format: str, raw: bytes) -> dict[str, Any]:
+def export_response(templates, format: str) -> Response:
+    if format == "csv":
+        return Response(export_csv(templates), media_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="tact-templates.csv"'})
+    return Response(export_zip(templates), media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="tact-responses.zip"'})
+
+
+def run_import(resources, principal, format: str, raw: bytes) -> dict[str, Any]:
     repo, detector = resources.repo, resources.detector
     if format == "files":
         report = import_zip(repo, raw, principal)

@@ -66,8 +66,6 @@ class SentenceCache:
         self._items: OrderedDict[str, list[GrammarMatch]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     @staticmethod
     def key(language: str, disabled: frozenset[str], sentence: str) -> str:
@@ -78,9 +76,6 @@ class SentenceCache:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                self.hits += 1
-            else:
-                self.misses += 1
             return found
 
     def clear(self) -> None:

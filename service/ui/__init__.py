@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 
 from service.api.deps import ResourcesDep
+from service.api.library import export_response, run_import
 from service.auth import Principal
 from service.errors import TactError, Unauthorized
 from service.resources import Resources
@@ -250,24 +251,15 @@ class UIController(Controller):
 
     @get("/export", sync_to_thread=True)
     def export(self, request: Request, resources: ResourcesDep) -> Response:
-        from service.library_formats import export_csv, export_zip
-
         principal = _principal(request, resources)
         if principal is None:
             return Redirect(path="/ui/login")
-        items = resources.repo.list(principal, limit=10**9)
-        if request.query_params.get("format") == "csv":
-            return Response(export_csv(items), media_type="text/csv",
-                            headers={"Content-Disposition": 'attachment; filename="tact-templates.csv"'})
-        return Response(export_zip(items), media_type="application/zip",
-                        headers={"Content-Disposition": 'attachment; filename="tact-responses.zip"'})
+        return export_response(resources.repo.list(principal, limit=10**9), request.query_params.get("format", "files"))
 
     @post("/import")
     async def import_file(self, request: Request, resources: ResourcesDep,
                           data: MultipartBody[dict[str, Any]]) -> Response:
         import anyio
-
-        from service.api.library import _import
 
         principal = _principal(request, resources)
         if principal is None:
@@ -275,7 +267,7 @@ class UIController(Controller):
         upload = data.get("file")
         raw = await upload.read() if isinstance(upload, UploadFile) else b""
         try:
-            report = await anyio.to_thread.run_sync(_import, resources, principal, str(data.get("format", "files")), raw)
+            report = await anyio.to_thread.run_sync(run_import, resources, principal, str(data.get("format", "files")), raw)
         except TactError as exc:
             report = {"error": exc.message}
         return _page(request, "import_export.html", principal, report=report)
