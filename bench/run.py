@@ -18,7 +18,7 @@ import httpx
 
 from bench import check_bench, data, suggest_bench
 from index.embedder import load_embedder
-from service.library_files import read_library
+from service.library.files import read_library
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "REPORT.md"
@@ -99,7 +99,7 @@ def main() -> int:
     lines.append("")
 
     print("model choice per language (starter library, leave-one-trigger-out) …", flush=True)
-    library, _ = read_library(ROOT / "responses")
+    library, _ = read_library(ROOT / "responses", ("en", "ru"))
     lines += ["## Model choice per language", "",
               "Each starter-library trigger held out in turn and matched against the rest of the library (full Tact ranking).", "",
               "| library | queries | all-MiniLM-L6-v2 | USE multilingual v3 | BM25 |", "|---|---|---|---|---|"]
@@ -135,13 +135,16 @@ def main() -> int:
 
     print("check speed (LanguageTool) …", flush=True)
     from service.checks.service import CheckService
-    from service.search import Embedders
-    from service.settings import Settings
-    from service.storage.db import Database
+    from service.core.db import Database
+    from service.core.settings import Settings
+    from service.languages import load_languages
+    from service.languages.detect import LanguageDetector
+    from service.suggest.embedders import Embedders
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env(data_dir=Path(tmp))
-        checks = CheckService.open(settings, Database(settings.db_url), Embedders())
+        languages = load_languages(settings.languages)
+        checks = CheckService.open(settings, Database(settings.db_url), languages, LanguageDetector(languages), Embedders())
         try:
             assert checks.server.wait_ready(300), checks.server.last_error
             cr = check_bench.run(checks)

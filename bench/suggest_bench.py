@@ -14,10 +14,13 @@ from index.library import Document, LanguageIndex
 from index.store import FaissStore
 
 
+# as in service/languages/<code>/language.yaml
+STOPWORDS = {"en": "en", "ru": None}
+
 def build(intents: IntentSet, embedder: Embedder, language: str = "en") -> tuple[LanguageIndex, list[str]]:
     names = sorted(intents.triggers)
     documents = [Document(n + 1, name.replace("_", " "), "", tuple(intents.triggers[name])) for n, name in enumerate(names)]
-    index = LanguageIndex(language, embedder)
+    index = LanguageIndex(language, embedder, stopwords=STOPWORDS.get(language))
     index.rebuild(documents, "bench")
     return index, names
 
@@ -54,7 +57,7 @@ def evaluate(intents: IntentSet, embedder: Embedder, language: str = "en") -> di
     out.update(nearest_top1=nearest_top1, nearest_top3=nearest_top3)
 
     # Baseline 2: BM25 over the same triggers (one document per intent).
-    lexical = LexicalIndex(language)
+    lexical = LexicalIndex(STOPWORDS.get(language))
     lexical.build({n + 1: " ".join(intents.triggers[name]) for n, name in enumerate(names)})
     bm_top1 = bm_top3 = 0
     for text, t in zip(texts, truth):
@@ -113,9 +116,9 @@ def leave_one_out(templates, embedder: Embedder, language: str) -> dict:
             if r < len(triggers):
                 held.append((triggers.pop(r), n + 1))
             docs.append(Document(n + 1, t.title, "", tuple(triggers)))
-        index = LanguageIndex(language, embedder)
+        index = LanguageIndex(language, embedder, stopwords=STOPWORDS.get(language))
         index.rebuild(docs, "loo")
-        lexical = LexicalIndex(language)
+        lexical = LexicalIndex(STOPWORDS.get(language))
         lexical.build({d.template_id: d.lexical_text() for d in docs})
         for text, tid in held:
             hits += index.search(text, 1).hits[0].template_id == tid

@@ -4,8 +4,8 @@
 const api = typeof browser !== "undefined" ? browser : chrome;
 const DEFAULTS = { serverUrl: "http://127.0.0.1:8000", token: "", language: "", agentName: "", agentSignature: "",
                    companyName: "", agentEmail: "", sites: [] };
-const CONTENT_FILES = ["content/registry.js", "content/text.js", "content/adapters/gmail.js", "content/adapters/outlook.js",
-                       "content/adapters/generic.js", "content/variables.js", "content/panel.js", "content/main.js"];
+// The same scripts the manifest injects into the mail sites: one list, in the manifest.
+const CONTENT_FILES = api.runtime.getManifest().content_scripts[0].js;
 let templatesCache = { at: 0, key: "", items: [] };
 
 async function settings() {

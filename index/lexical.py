@@ -6,12 +6,10 @@ from __future__ import annotations
 import bm25s
 import numpy as np
 
-_STOPWORDS = {"en": "en", "ru": None}
-
-
 class LexicalIndex:
-    def __init__(self, language: str) -> None:
-        self._stopwords = _STOPWORDS.get(language)
+    def __init__(self, stopwords: str | None = None) -> None:
+        """``stopwords``: a bm25s stop-word list name (``"en"``), or None for none."""
+        self._stopwords = stopwords
         self._keys: list[int] = []
         self._retriever: bm25s.BM25 | None = None
 

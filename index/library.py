@@ -20,7 +20,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.ranking import RankingSettings, TemplateClassifier, calibrate_threshold, fuse
-from index.store import FaissStore
+from index.store import load_store, make_store
 
 SLOTS = 1024
 MAX_TRIGGERS = SLOTS - 1
@@ -65,15 +65,17 @@ class SearchResult:
 
 
 class LanguageIndex:
-    def __init__(self, language: str, embedder: Embedder, settings: RankingSettings | None = None) -> None:
+    def __init__(self, language: str, embedder: Embedder, settings: RankingSettings | None = None,
+                 stopwords: str | None = None, store: str = "faiss") -> None:
         self.language = language
         self.embedder = embedder
         self.settings = settings or RankingSettings()
         self.revision = ""
-        self._store = FaissStore(embedder.dim)
+        self._store_kind = store
+        self._store = make_store(embedder.dim, store)
         self._vectors: dict[int, np.ndarray] = {}
         self._documents: dict[int, Document] = {}
-        self._lexical = LexicalIndex(language)
+        self._lexical = LexicalIndex(stopwords)
         self._classifier: TemplateClassifier | None = None
         self._threshold = self.settings.fallback_threshold
         self._generation = 0
@@ -105,7 +107,7 @@ class LanguageIndex:
             if progress:
                 progress(min(start + batch_size, total), total)
         with self._lock:
-            self._store = FaissStore(self.embedder.dim)
+            self._store = make_store(self.embedder.dim, self._store_kind)
             self._vectors.clear()
             self._documents = {d.template_id: d for d in documents}
             offset = 0
@@ -292,7 +294,7 @@ class LanguageIndex:
                 or manifest.get("dim") != self.embedder.dim or manifest.get("revision") != expected_revision):
             return False
         try:
-            store = FaissStore.load(folder / "vectors.faiss")
+            store = load_store(folder / "vectors.faiss", self._store_kind)
             docs = json.loads((folder / "documents.json").read_text())
         except (OSError, ValueError, RuntimeError):
             return False

@@ -27,6 +27,7 @@ class VectorStore(Protocol):
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
     def vectors(self, ids: np.ndarray) -> np.ndarray: ...
     def save(self, path: Path) -> None: ...
+    # and a classmethod ``load(path)``
 
 
 def _as_ids(ids) -> np.ndarray:
@@ -132,3 +133,19 @@ class BruteForceStore:
         store = cls(int(data["rows"].shape[1]))
         store._ids, store._rows = data["ids"], data["rows"]
         return store
+
+
+# Backends by name: ``LanguageIndex`` asks this factory, so swapping the vector store is one entry
+# here (and the contract test in tests/unit/test_store_contract.py runs against every entry).
+STORES: dict[str, type] = {"faiss": FaissStore, "brute-force": BruteForceStore}
+
+
+def make_store(dim: int, kind: str = "faiss") -> VectorStore:
+    try:
+        return STORES[kind](dim)
+    except KeyError:
+        raise ValueError(f"unknown vector store {kind!r}; one of {', '.join(STORES)}") from None
+
+
+def load_store(path: Path, kind: str = "faiss") -> VectorStore:
+    return STORES[kind].load(path)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from service.settings import Settings
+from service.core.settings import Settings
 
 DEFAULT_EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
 
@@ -18,7 +18,7 @@ def _settings(args) -> Settings:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from service.app import create_app
+    from service.http.app import create_app
 
     overrides = dict(host=args.host, port=args.port, data_dir=Path(args.data_dir) if args.data_dir else None)
     if args.no_starter_library:
@@ -30,9 +30,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_library_validate(args) -> int:
-    from service.library_files import validate_library
+    from service.languages import load_languages
+    from service.library.files import validate_library
 
-    templates, problems = validate_library(Path(args.folder))
+    settings = Settings.from_env()
+    languages = load_languages(settings.languages, settings.language_dirs)
+    templates, problems = validate_library(Path(args.folder), languages.codes)
     for problem in problems:
         print(problem)
     errors = [p for p in problems if p.severity == "error"]
@@ -45,16 +48,12 @@ def cmd_library_validate(args) -> int:
 
 
 def cmd_library_import(args) -> int:
-    from service.library_import import import_folder
-    from service.logs import configure
-    from service.rendering import SandboxedRenderer
-    from service.storage.db import Database
-    from service.storage.templates import TemplateRepository
+    from service.core.logs import configure
+    from service.core.wiring import open_library
+    from service.library.importer import import_folder
 
     configure("WARNING")
-    settings = _settings(args)
-    repo = TemplateRepository(Database(settings.db_url), SandboxedRenderer())
-    report = import_folder(repo, Path(args.folder))
+    report = import_folder(open_library(_settings(args)), Path(args.folder))
     for problem in report.problems:
         print(problem)
     print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
@@ -63,11 +62,10 @@ def cmd_library_import(args) -> int:
 
 
 def cmd_token_create(args) -> int:
-    from service.auth import TokenStore
-    from service.storage.db import Database
+    from service.core.wiring import open_auth
 
-    settings = _settings(args)
-    token = TokenStore(Database(settings.db_url), None).create(args.name, args.role, team_id=args.team)
+    tokens, _ = open_auth(_settings(args))
+    token = tokens.create(args.name, args.role, team_id=args.team)
     print(f"token for {args.name} ({args.role}); it is shown only once:", file=sys.stderr)
     print(token)
     return 0
@@ -76,14 +74,16 @@ def cmd_token_create(args) -> int:
 def cmd_user_add(args) -> int:
     import secrets
 
-    from service.auth import TokenStore, UserStore
-    from service.storage.db import Database
+    from service.core.wiring import open_auth
 
     settings = _settings(args)
-    db = Database(settings.db_url)
+    if args.language not in settings.languages:
+        print(f"--language must be one of {', '.join(settings.languages)}", file=sys.stderr)
+        return 2
+    _, users = open_auth(settings)
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else (args.password or secrets.token_urlsafe(12))
-    UserStore(db, TokenStore(db, None)).add(args.email, args.name or args.email.split("@")[0], args.role, password,
-                                           team=args.team, language=args.language)
+    users.add(args.email, args.name or args.email.split("@")[0], args.role, password, team=args.team,
+              language=args.language)
     print(f"user {args.email} ({args.role}) added")
     if not args.password and not args.password_stdin:
         print(f"password: {password}")
@@ -108,8 +108,12 @@ def cmd_models_check(args) -> int:
     """Load every configured model once: ``make setup`` proves they are installed and offline."""
     from index.embedder import load_embedder
 
+    from service.languages import load_languages
+
     settings = Settings.from_env()
-    for spec in dict.fromkeys([settings.models.en, settings.models.ru, settings.models.tone]):
+    languages = load_languages(settings.languages, settings.language_dirs)
+    specs = [settings.models.by_language.get(lang.code, lang.model) for lang in languages] + [settings.models.tone]
+    for spec in dict.fromkeys(specs):
         print(f"loading {spec} …", flush=True)
         vector = load_embedder(spec).encode(["hello"])
         print(f"  {spec}: dim {vector.shape[1]}", flush=True)
@@ -152,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.add_argument("--role", required=True, choices=["agent", "lead", "admin"])
     add.add_argument("--team", help="team name (created if new)")
-    add.add_argument("--language", default="en", choices=["en", "ru"])
+    add.add_argument("--language", default="en", help="the UI language, a served language code")
     add.add_argument("--password")
     add.add_argument("--password-stdin", action="store_true")
     add.set_defaults(func=cmd_user_add)

@@ -15,7 +15,7 @@ ADMIN = "test-admin-token"
 
 @pytest.fixture(scope="session")
 def embedders():
-    from service.search import Embedders
+    from service.suggest.embedders import Embedders
 
     return Embedders()
 
@@ -32,7 +32,7 @@ def use_model(embedders):
 
 @pytest.fixture(scope="session")
 def service_settings(tmp_path_factory):
-    from service.settings import Settings
+    from service.core.settings import Settings
 
     return Settings.from_env(data_dir=tmp_path_factory.mktemp("data"), bootstrap_token=ADMIN,
                              internal_url_hosts=("intranet.acme.local",))
@@ -42,7 +42,7 @@ def service_settings(tmp_path_factory):
 def client(service_settings):
     from litestar.testing import TestClient
 
-    from service.app import create_app
+    from service.http.app import create_app
 
     with TestClient(app=create_app(service_settings), timeout=120) as test_client:
         test_client.headers["Authorization"] = f"Bearer {ADMIN}"

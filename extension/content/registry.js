@@ -1,5 +1,7 @@
-/* One registry of mail-site adapters. Every adapter exposes the same few functions:
- *   matches(url) · readMessage(doc) → {senderName, senderEmail, subject, text} | null
+/* One registry of site adapters (content/adapters/<site>.js, one file a site). Every adapter
+ * exposes the same few functions:
+ *   matches(url) · detect(doc) (optional: the page's signature, for the same app on another host)
+ *   readMessage(doc) → {senderName, senderEmail, subject, text} | null
  *   findCompose(doc) → Element | null · readDraft(el) → string · insertText(el, text)
  *   onSend(doc, handler) → unsubscribe        (handler(event) may cancel the send)
  * Calls go through a guard so that a broken adapter (a changed page) logs and returns null
@@ -10,9 +12,10 @@
 
   function guard(adapter) {
     const safe = { name: adapter.name };
-    for (const key of ["matches", "readMessage", "findCompose", "readDraft", "insertText", "onSend"]) {
+    for (const key of ["matches", "detect", "readMessage", "findCompose", "readDraft", "insertText", "onSend"]) {
       safe[key] = function (...args) {
         try {
+          if (!adapter[key]) return null;
           return adapter[key](...args);
         } catch (error) {
           console.warn(`[tact] adapter ${adapter.name}.${key} failed:`, error && error.message);
@@ -46,10 +49,11 @@
 
   // A mail site's adapter from what differs between sites: how to read the open message, which
   // elements are compose boxes, which is the Send button. The rest is the same everywhere.
-  function siteAdapter({ name, matches, readMessage, composeSelector, sendButton }) {
+  function siteAdapter({ name, matches, detect, readMessage, composeSelector, sendButton }) {
     const adapter = {
       name,
       matches,
+      detect,
       readMessage,
       findCompose(doc) {
         const boxes = [...doc.querySelectorAll(composeSelector)];
@@ -69,10 +73,17 @@
       adapters.push(guard(adapter));
     },
     // The first site adapter that claims the URL; the generic one only where the user enabled it.
-    forUrl(url, { genericEnabled = false } = {}) {
-      for (const adapter of adapters) {
-        if (adapter.name === "generic") continue;
-        if (adapter.matches(url)) return adapter;
+    forUrl(url, options) {
+      return TactRegistry.forPage(null, url, options);
+    },
+    // By host first; then by page signature (a self-hosted Outlook on a site the agent switched on);
+    // then the generic adapter, only where the agent enabled it.
+    forPage(doc, url, { genericEnabled = false } = {}) {
+      const byHost = adapters.find((a) => a.name !== "generic" && a.matches(url));
+      if (byHost) return byHost;
+      if (genericEnabled && doc) {
+        const bySignature = adapters.find((a) => a.name !== "generic" && a.detect(doc));
+        if (bySignature) return bySignature;
       }
       return genericEnabled ? adapters.find((a) => a.name === "generic") || null : null;
     },

@@ -98,3 +98,29 @@ test("variables come from the sender and the agent profile", () => {
   assert.equal(variables.editRatio("abc", "abc"), 0);
   assert.ok(variables.editRatio("hello world", "hello there") > 0.3);
 });
+
+test("an adapter activates by host, else by page signature on a site the agent switched on", () => {
+  registry.clear();
+  registry.register(gmail);
+  registry.register(outlook);
+  registry.register(generic);
+  const owa = new JSDOM('<div id="owaRoot"><div aria-label="Reading Pane"></div></div>', { url: "https://mail.acme.example/owa/" }).window.document;
+  assert.equal(registry.forPage(owa, owa.location.href, { genericEnabled: true }).name, "outlook");
+  assert.equal(registry.forPage(owa, owa.location.href), null);
+  const desk = new JSDOM("<textarea></textarea>", { url: "https://help.acme.example/" }).window.document;
+  assert.equal(registry.forPage(desk, desk.location.href, { genericEnabled: true }).name, "generic");
+  assert.equal(registry.forPage(desk, "https://mail.google.com/mail/u/0/").name, "gmail");
+});
+
+test("the manifest lists every content script once, and each feature has setup/destroy", () => {
+  const manifest = JSON.parse(readFileSync(new URL("../manifest.json", import.meta.url), "utf8"));
+  const files = manifest.content_scripts[0].js;
+  assert.equal(new Set(files).size, files.length);
+  for (const file of files) assert.ok(readFileSync(new URL(`../${file}`, import.meta.url), "utf8").length > 0, file);
+  assert.deepEqual(files.slice(-1), ["content/main.js"]);
+  for (const name of ["live-check", "suggestions", "shortcuts", "send-guard"]) {
+    const feature = require(`../content/features/${name}.js`);
+    assert.equal(typeof feature.setup, "function", name);
+    assert.ok(files.includes(`content/features/${name}.js`), name);
+  }
+});

@@ -18,11 +18,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.settings import LanguageToolSettings
+from service.core.settings import LanguageToolSettings
 
 log = logging.getLogger("tact.languagetool")
 
-LT_LANGUAGES = {"en": "en-US", "ru": "ru-RU"}
 # Without pipeline caching the server builds each language's rule pipeline per request: measured
 # 190 ms fixed cost a Russian request and 30 ms an English one, against 15 and 8 ms with it.
 SERVER_CONFIG = "pipelineCaching=true\nmaxPipelinePoolSize=8\npipelineExpireTimeInSeconds=86400\n"
@@ -188,17 +187,18 @@ class GrammarClient:
         self._tools: dict[tuple[str, str], object] = {}
         self._lock = threading.Lock()  # its Match offsets use class-level state: one check at a time
 
-    def _tool(self, language: str):
+    def _tool(self, lt_code: str):
         import language_tool_python
 
-        key = (language, self._server.url or "")
+        key = (lt_code, self._server.url or "")
         if key not in self._tools:
-            self._tools[key] = language_tool_python.LanguageTool(LT_LANGUAGES[language], remote_server=self._server.url)
+            self._tools[key] = language_tool_python.LanguageTool(lt_code, remote_server=self._server.url)
         return self._tools[key]
 
-    def check(self, text: str, language: str, disabled_rules: set[str]) -> list[GrammarMatch]:
+    def check(self, text: str, lt_code: str, disabled_rules: set[str]) -> list[GrammarMatch]:
+        """Matches for ``text`` in LanguageTool's language ``lt_code`` (``en-US``)."""
         with self._lock:
-            tool = self._tool(language)
+            tool = self._tool(lt_code)
             tool.disabled_rules = set(disabled_rules)
             matches = tool.check(text)
         out = []

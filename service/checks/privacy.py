@@ -1,25 +1,16 @@
 """Confidential data in a draft: card numbers, IBANs, secrets, other people's contacts, internal
-links; and placeholders nobody filled in. Offsets are Python string indices (code points)."""
+links. Offsets are Python string indices (code points). ``redact`` masks the same things in text
+that is kept (snippets of customer messages)."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-
-@dataclass
-class Finding:
-    offset: int
-    length: int
-    category: str  # "privacy" or "placeholder"
-    rule: str
-    message: str
-    severity: str
-    replacements: tuple[str, ...] = ()
-
+from service.checks.base import CheckContext, Finding
+from service.languages import Language
 
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
@@ -32,13 +23,6 @@ KNOWN_SECRET = re.compile(
     r"\b(?:sk_(?:live|test)_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[0-9A-Za-z-]{10,}"
     r"|eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}|AIza[0-9A-Za-z_-]{30,})")
 LONG_TOKEN = re.compile(r"(?<![\w/.@-])[A-Za-z0-9_\-+/=]{20,}(?![\w/.@-])")
-PLACEHOLDER_PATTERNS = (
-    (re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S), "unfilled template tag"),
-    (re.compile(r"\[(?:[A-ZА-ЯЁ][A-ZА-ЯЁ0-9_ ]{1,30}|[a-z]+(?:\.[a-z_]+)+)\]"), "placeholder left in the text"),
-    (re.compile(r"<(?:name|имя|first[ _]name|customer|клиент|order|заказ|date|дата|number|номер)>", re.I),
-     "placeholder left in the text"),
-    (re.compile(r"\b(?:XXX+|TODO|TBD)\b"), "placeholder left in the text"),
-)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -83,20 +67,26 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-class PrivacyChecker:
+class PrivacyCheck:
+    name = "privacy"
+    affects_tone = False
+
     def __init__(self, internal_hosts: tuple[str, ...] = ()) -> None:
         self._internal = tuple(h.lower().lstrip(".") for h in internal_hosts)
 
-    def check(self, text: str, reply_to: str | None = None) -> list[Finding]:
+    def check(self, text: str, language: Language, context: CheckContext) -> list[Finding]:
+        return self.scan(text, context.reply_to)
+
+    def scan(self, text: str, reply_to: str | None = None) -> list[Finding]:
         found: list[Finding] = []
         taken: list[tuple[int, int]] = []
 
         def add(start: int, end: int, rule: str, message: str, severity: str = "error",
-                category: str = "privacy", replacements: tuple[str, ...] = ()) -> None:
+                replacements: tuple[str, ...] = ()) -> None:
             if any(start < e and s < end for s, e in taken):
                 return
             taken.append((start, end))
-            found.append(Finding(start, end - start, category, rule, message, severity, replacements))
+            found.append(Finding(start, end - start, "privacy", rule, message, severity, replacements))
 
         for m in KNOWN_SECRET.finditer(text):
             add(m.start(), m.end(), "SECRET_KEY", "This looks like an API key or access token. Never send secrets to a customer.")
@@ -133,9 +123,6 @@ class PrivacyChecker:
             if _looks_random(m.group()):
                 add(m.start(), m.end(), "HIGH_ENTROPY", "A long random-looking string: it may be a password or a key.",
                     severity="warning")
-        for pattern, message in PLACEHOLDER_PATTERNS:
-            for m in pattern.finditer(text):
-                add(m.start(), m.end(), "PLACEHOLDER", f"{message}: {m.group()}", category="placeholder")
         return sorted(found, key=lambda f: f.offset)
 
 

@@ -1,5 +1,6 @@
-"""Tone of a draft: rule hits with reasons and softer rewrites, and a learned politeness score per
-sentence (a logistic head over multilingual sentence vectors, trained by ``tact train tone``)."""
+"""Tone of a draft: the language's etiquette rules (``languages/<code>/tone.yaml``) as a check, and
+a learned politeness score per sentence (a logistic head over multilingual sentence vectors,
+trained by ``tact train tone``) that rule hits pull down."""
 
 from __future__ import annotations
 
@@ -12,30 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from service.checks.privacy import Finding
-from service.checks.tone_rules import ACRONYMS, CLOSING, GREETING, NEXT_STEP, RULES
+from service.checks.base import CheckContext, Finding
+from service.languages import Language
 
 HEAD_PATH = Path(__file__).resolve().parent / "tone_head.json"
 SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
-CAPS_WORD = re.compile(r"\b[A-ZА-ЯЁ]{3,}\b")
 # Penalties that rule hits take off the learned score: a rude phrase outweighs a polite context.
 PENALTY = {"error": 0.35, "warning": 0.15, "info": 0.0}
 LABEL_BOUNDS = (-0.2, 0.2)
-
-
-@dataclass
-class SentenceTone:
-    offset: int
-    length: int
-    score: float
-
-
-@dataclass
-class ToneResult:
-    score: float
-    label: str
-    sentences: list[SentenceTone] = field(default_factory=list)
-    issues: list[Finding] = field(default_factory=list)
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -47,6 +32,32 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
             continue
         out.append((m.start() + (len(chunk) - len(chunk.lstrip())), stripped))
     return out
+
+
+class ToneRulesCheck:
+    """Phrases a support reply should not contain, with a reason and a softer rewrite each."""
+
+    name = "tone"
+    affects_tone = True
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, list] = {}
+
+    def _rules(self, language: Language):
+        if language.code not in self._compiled:
+            self._compiled[language.code] = [(r, re.compile(r.pattern, re.I | re.M)) for r in language.tone_rules]
+        return self._compiled[language.code]
+
+    def check(self, text: str, language: Language, context: CheckContext) -> list[Finding]:
+        found: list[Finding] = []
+        for rule, pattern in self._rules(language):
+            for m in pattern.finditer(text):
+                start, end = m.span()
+                while start < end and not text[start].isalnum():  # patterns may take the sentence break
+                    start += 1
+                found.append(Finding(start, end - start, "tone", f"TONE_{rule.id}", rule.reason, rule.severity,
+                                     (rule.rewrite,) if rule.rewrite else ()))
+        return found
 
 
 class ToneHead:
@@ -75,7 +86,23 @@ class ToneHead:
         return cls(data["model"], np.asarray(data["weights"], np.float32), data["bias"], data.get("metrics"))
 
 
-class ToneChecker:
+@dataclass
+class ScoredSentence:
+    offset: int
+    length: int
+    score: float
+
+
+@dataclass
+class ToneScore:
+    score: float
+    label: str
+    sentences: list[ScoredSentence] = field(default_factory=list)
+
+
+class ToneScorer:
+    """The overall tone: learned sentence scores, lowered by the findings of tone-affecting checks."""
+
     def __init__(self, embedder=None, head: ToneHead | None = None, cache_size: int = 20_000) -> None:
         self._embedder = embedder
         self._head = head
@@ -83,23 +110,21 @@ class ToneChecker:
         self._scores: OrderedDict[str, float] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._compiled = {lang: [(r, re.compile(r.pattern, re.I | re.M)) for r in rules] for lang, rules in RULES.items()}
 
     @property
     def learned(self) -> bool:
         return self._head is not None and self._embedder is not None
 
-    def check(self, text: str, language: str, banned: list[dict] | None = None) -> ToneResult:
-        issues = self.rule_issues(text, language, banned or [])
+    def score(self, text: str, findings: list[Finding]) -> ToneScore:
         sentences = split_sentences(text)
-        scored: list[SentenceTone] = []
+        scored: list[ScoredSentence] = []
         if sentences and self.learned:
             values = self._sentence_scores([s for _, s in sentences])
-            scored = [SentenceTone(o, len(s), round(float(v), 3)) for (o, s), v in zip(sentences, values)]
-        for sentence in scored:  # a rule hit inside a sentence lowers that sentence too
-            for issue in issues:
-                if sentence.offset <= issue.offset < sentence.offset + sentence.length:
-                    sentence.score = round(max(-1.0, sentence.score - PENALTY[issue.severity]), 3)
+            scored = [ScoredSentence(o, len(s), round(float(v), 3)) for (o, s), v in zip(sentences, values)]
+        for sentence in scored:  # a finding inside a sentence lowers that sentence too
+            for f in findings:
+                if sentence.offset <= f.offset < sentence.offset + sentence.length:
+                    sentence.score = round(max(-1.0, sentence.score - PENALTY[f.severity]), 3)
         if scored:
             weights = np.array([s.length for s in scored], float)
             values = np.array([s.score for s in scored])
@@ -107,10 +132,10 @@ class ToneChecker:
             base = 0.5 * float(np.average(values, weights=weights)) + 0.5 * float(values.min())
         else:
             base = 0.0
-        score = float(np.clip(base - sum(PENALTY[i.severity] for i in issues if i.category == "tone") / 2, -1, 1))
+        score = float(np.clip(base - sum(PENALTY[f.severity] for f in findings if f.category == "tone") / 2, -1, 1))
         low, high = LABEL_BOUNDS
         label = "rude" if score < low else "polite" if score > high else "neutral"
-        return ToneResult(round(score, 3), label, scored, issues)
+        return ToneScore(round(score, 3), label, scored)
 
     def _sentence_scores(self, sentences: list[str]) -> list[float]:
         with self._lock:
@@ -125,65 +150,3 @@ class ToneChecker:
                 while len(self._scores) > self._cache_size:
                     self._scores.popitem(last=False)
         return [known[s] for s in sentences]
-
-    def rule_issues(self, text: str, language: str, banned: list[dict]) -> list[Finding]:
-        issues: list[Finding] = []
-        for rule, pattern in self._compiled.get(language, []):
-            for m in pattern.finditer(text):
-                start, end = m.span()
-                while start < end and not text[start].isalnum():  # patterns may take the sentence break
-                    start += 1
-                issues.append(Finding(start, end - start, "tone", f"TONE_{rule.id}", rule.reason, rule.severity,
-                                      (rule.rewrite,) if rule.rewrite else ()))
-        for entry in banned:
-            if entry.get("language") not in (None, "", language):
-                continue
-            phrase = entry.get("phrase", "")
-            if not phrase:
-                continue
-            for m in re.finditer(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text, re.I):
-                replacement = entry.get("replacement") or ""
-                issues.append(Finding(m.start(), m.end() - m.start(), "style", "TEAM_BANNED_PHRASE",
-                                      entry.get("reason") or "Your team avoids this phrase.", "warning",
-                                      (replacement,) if replacement else ()))
-        issues.extend(self._structure(text, language))
-        return sorted(_dedupe(issues), key=lambda i: i.offset)
-
-    def _structure(self, text: str, language: str) -> list[Finding]:
-        out: list[Finding] = []
-        words = re.findall(r"\b\w{3,}\b", text)
-        caps = [m for m in CAPS_WORD.finditer(text) if m.group() not in ACRONYMS]
-        if caps and (len(caps) >= 2 or len(words) <= 3):
-            first, last = caps[0], caps[-1]
-            out.append(Finding(first.start(), last.end() - first.start(), "tone", "TONE_CAPS",
-                               "ALL CAPS reads as shouting." if language == "en" else "ЗАГЛАВНЫЕ БУКВЫ читаются как крик.",
-                               "warning", (text[first.start():last.end()].capitalize(),)))
-        for m in re.finditer(r"[!?]*!{2,}[!?]*|\?!|!\?", text):
-            out.append(Finding(m.start(), m.end() - m.start(), "tone", "TONE_EXCLAMATION",
-                               "Several exclamation marks sound agitated." if language == "en" else "Несколько восклицательных знаков звучат нервно.",
-                               "warning", (".",)))
-        sentences = split_sentences(text)
-        if len(sentences) >= 3 and language in GREETING:
-            if not re.search(GREETING[language], text, re.I):
-                out.append(Finding(0, 0, "tone", "TONE_NO_GREETING",
-                                   "The reply has no greeting." if language == "en" else "В ответе нет приветствия.",
-                                   "info", ("Hello," if language == "en" else "Здравствуйте!",)))
-            if not re.search(CLOSING[language], text[-200:], re.I):
-                out.append(Finding(len(text), 0, "tone", "TONE_NO_CLOSING",
-                                   "The reply has no closing." if language == "en" else "В ответе нет завершающей фразы.",
-                                   "info", ("Best regards," if language == "en" else "С уважением,",)))
-            if not re.search(NEXT_STEP[language], text, re.I):
-                out.append(Finding(len(text), 0, "tone", "TONE_NO_NEXT_STEP",
-                                   "Say what happens next and when." if language == "en" else "Напишите, что будет дальше и когда.",
-                                   "info", ()))
-        return out
-
-
-def _dedupe(issues: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
-    for i in issues:
-        key = (i.offset, i.length, i.rule)
-        if key not in seen:
-            seen.add(key)
-            out.append(i)
-    return out

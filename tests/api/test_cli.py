@@ -17,8 +17,10 @@ def test_token_create_works_at_once_against_running_server(client, service_setti
 def test_token_is_stored_hashed(resources):
     import sqlalchemy as sa
 
+    from service.auth.storage import tokens
+
     token = resources.tokens.create("hash-check", "agent")
     with resources.db.connect() as conn:
-        rows = conn.execute(sa.select(resources.db.t["tokens"])).all()
+        rows = conn.execute(sa.select(tokens)).all()
     assert all(token not in (r.token_hash, r.prefix) for r in rows)
     assert any(r.name == "hash-check" for r in rows)

@@ -91,9 +91,10 @@ def test_render(client):
 def test_suggestion_is_recorded(client, resources):
     import sqlalchemy as sa
 
+    from service.analytics.storage import suggestions as table
+
     data = suggest(client, message="Can I get an invoice for my payment?")
     resources.suggest.flush()  # recorded off the request path
-    table = resources.db.t["suggestions"]
     with resources.db.connect() as conn:
         row = conn.execute(sa.select(table).where(table.c.id == data["suggestion_id"])).first()
     assert row is not None and row.language == "en"
@@ -116,13 +117,11 @@ def test_agent_sees_only_published_and_own_team(client, resources):
 
 def test_change_written_by_another_replica_is_followed(client, resources, service_settings):
     """Another process (a replica, or the CLI) writes to the same database: this one catches up."""
-    from service.auth import Principal
-    from service.rendering import SandboxedRenderer
-    from service.schemas import TemplateCreate
-    from service.storage.db import Database
-    from service.storage.templates import TemplateRepository
+    from service.auth.models import Principal
+    from service.core.wiring import open_library
+    from service.library.schemas import TemplateCreate
 
-    other = TemplateRepository(Database(service_settings.db_url), SandboxedRenderer())
+    other = open_library(service_settings)
     created = other.create(TemplateCreate(title="Kayak rental hours", language="en", body="Kayaks are rented 9 to 5.",
                                           triggers=["when can I rent a kayak", "kayak rental opening hours",
                                                     "is the kayak rental open on sunday"]), Principal("replica-2", "admin"))

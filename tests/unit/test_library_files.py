@@ -1,12 +1,14 @@
 from pathlib import Path
 
-from service.library_files import MIN_TRIGGERS, validate_library
+from service.library.files import MIN_TRIGGERS, validate_library
+
+LANGUAGES = ("en", "ru")
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_starter_library_is_valid_and_complete():
-    templates, problems = validate_library(ROOT / "responses")
+    templates, problems = validate_library(ROOT / "responses", LANGUAGES)
     assert [str(p) for p in problems] == []
     for language in ("en", "ru"):
         mine = [t for t in templates if t.language == language]
@@ -36,7 +38,7 @@ def test_validator_reports_each_kind_of_problem(tmp_path):
     write(tmp_path, "en/unknown-var.md", "---\ntitle: Var\ntriggers: [a, b, c, d, e]\n---\nHi {{ customer.age }}")
     write(tmp_path, "de/lang.md", "---\ntitle: Lang\n---\nHallo")
     write(tmp_path, "en/few.md", "---\ntitle: Few\ntriggers: [one]\n---\nHi")
-    _, problems = validate_library(tmp_path)
+    _, problems = validate_library(tmp_path, LANGUAGES)
     text = "\n".join(str(p) for p in problems)
     assert "no-front.md: no YAML front matter" in text
     assert "bad-yaml.md: front matter is not valid YAML" in text

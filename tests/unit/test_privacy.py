@@ -1,10 +1,15 @@
-from service.checks.privacy import PrivacyChecker, iban_valid, luhn_valid, redact
+from service.checks.base import CheckContext
+from service.checks.placeholders import PlaceholderCheck
+from service.checks.privacy import PrivacyCheck, iban_valid, luhn_valid, redact
+from service.languages import load_languages
 
-P = PrivacyChecker(internal_hosts=("intranet.acme.local",))
+P = PrivacyCheck(internal_hosts=("intranet.acme.local",))
+EN = load_languages(("en",)).get("en")
 
 
 def rules(text, reply_to=None):
-    return [(f.rule, text[f.offset:f.offset + f.length]) for f in P.check(text, reply_to)]
+    found = P.check(text, EN, CheckContext(reply_to=reply_to)) + PlaceholderCheck().check(text, EN, CheckContext())
+    return [(f.rule, text[f.offset:f.offset + f.length]) for f in sorted(found, key=lambda f: f.offset)]
 
 
 def test_luhn_and_iban():

@@ -1,7 +1,7 @@
 import pytest
 
-from service.errors import TemplateSyntaxInvalid
-from service.rendering import SandboxedRenderer
+from service.core.errors import TemplateSyntaxInvalid
+from service.library.rendering import SandboxedRenderer
 
 R = SandboxedRenderer()
 

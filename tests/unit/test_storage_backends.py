@@ -4,12 +4,14 @@ import os
 
 import pytest
 
-from service.auth import Principal, TokenStore
-from service.errors import Conflict
-from service.rendering import SandboxedRenderer
-from service.schemas import TemplateCreate, TemplateUpdate
-from service.storage.db import Database
-from service.storage.templates import TemplateRepository
+from service.auth.models import Principal
+from service.auth.service import TokenService
+from service.auth.storage import AuthStorage
+from service.core.db import Database, metadata
+from service.core.errors import Conflict
+from service.core.settings import Settings
+from service.core.wiring import open_library
+from service.library.schemas import TemplateCreate, TemplateUpdate
 
 ADMIN = Principal("admin", "admin")
 POSTGRES = os.environ.get("TACT_TEST_POSTGRES_URL")
@@ -24,15 +26,14 @@ def db(request, tmp_path):
             pytest.skip("TACT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
         database = Database(POSTGRES)
         with database.begin() as conn:  # a clean slate for each test
-            for table in ("feedback", "suggestions", "gaps", "template_versions", "templates", "library_state",
-                          "tokens", "users", "teams", "settings_kv"):
-                conn.execute(database.t[table].delete())
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
     yield database
     database.dispose()
 
 
 def test_repository_round_trip(db):
-    repo = TemplateRepository(db, SandboxedRenderer())
+    repo = open_library(Settings(), db)
     t = repo.create(TemplateCreate(title="Hi", language="ru", body="Привет", triggers=["a", "A ", "b"], shortcut="Hi"), ADMIN)
     assert t.triggers == ["a", "b"] and t.shortcut == "hi" and repo.revision("ru") == "1"
     before, after = repo.update(t.id, TemplateUpdate(body="Здравствуйте"), ADMIN)
@@ -45,7 +46,7 @@ def test_repository_round_trip(db):
 
 
 def test_tokens(db):
-    tokens = TokenStore(db, None)
+    tokens = TokenService(AuthStorage(db), None)
     team = tokens.ensure_team("support")
     assert tokens.ensure_team("support") == team
     raw = tokens.create("lead", "lead", team_id=team)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from index.store import BruteForceStore, FaissStore
+from index.store import STORES, BruteForceStore, FaissStore
 
-BACKENDS = [FaissStore, BruteForceStore]
+BACKENDS = list(STORES.values())  # every registered backend signs the same contract
 DIM = 32
 
 

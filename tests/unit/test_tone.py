@@ -1,15 +1,24 @@
-"""Tone rules in both languages and the learned score on the real multilingual model."""
+"""Tone rules in both languages and the learned score on the real multilingual model, through the
+check service with every registered check but LanguageTool (tests/api/test_check.py has that)."""
 
 import pytest
 
-from service.checks.tone import ToneChecker, ToneHead
+from service.checks.base import BannedPhrase, TeamRules
+from service.checks.registry import CheckDeps, build_checks
+from service.checks.service import CheckService
+from service.checks.tone import ToneHead, ToneScorer
+from service.core.settings import Settings
+from service.languages import load_languages
+from service.languages.detect import LanguageDetector
 
 
 @pytest.fixture(scope="module")
 def tone(use_model):
     head = ToneHead.load()
     assert head is not None, "service/checks/tone_head.json is missing: run 'make train-tone'"
-    return ToneChecker(use_model, head)
+    languages = load_languages(("en", "ru"))
+    return CheckService(build_checks(CheckDeps(Settings())), ToneScorer(use_model, head), languages,
+                        LanguageDetector(languages))
 
 
 def rule_ids(result):
@@ -65,8 +74,8 @@ def test_structure_rules_on_a_bare_reply(tone):
 
 
 def test_learned_score_russian_rude_below_zero_polite_above(tone):
-    rude = tone.check("Ты чё, совсем тупой? Отвали уже со своими вопросами.", "ru")
-    polite = tone.check("Спасибо большое за ваше терпение, мы обязательно поможем.", "ru")
+    rude = tone.check("Ты чё, совсем тупой? Отвали уже со своими вопросами.", "ru").tone
+    polite = tone.check("Спасибо большое за ваше терпение, мы обязательно поможем.", "ru").tone
     assert rude.score < 0 and rude.label == "rude"
     assert polite.score > 0 and polite.label == "polite"
     # the sentence score itself, not only the rules, carries it
@@ -74,11 +83,12 @@ def test_learned_score_russian_rude_below_zero_polite_above(tone):
 
 
 def test_learned_score_english(tone):
-    assert tone.check("Thank you so much for your patience, I'm happy to help.", "en").score > 0.2
-    assert tone.check("Stop wasting my time with your stupid questions.", "en").score < -0.2
+    assert tone.check("Thank you so much for your patience, I'm happy to help.", "en").tone.score > 0.2
+    assert tone.check("Stop wasting my time with your stupid questions.", "en").tone.score < -0.2
 
 
 def test_team_banned_phrase_with_replacement(tone):
-    result = tone.check("Hello, no worries at all.", "en", banned=[{"phrase": "no worries", "replacement": "You're welcome"}])
+    rules = TeamRules((BannedPhrase("no worries", "You're welcome"),))
+    result = tone.check("Hello, no worries at all.", "en", rules=rules)
     hit = next(i for i in result.issues if i.rule == "TEAM_BANNED_PHRASE")
-    assert hit.replacements == ("You're welcome",)
+    assert hit.replacements == ["You're welcome"]

@@ -21,6 +21,10 @@
     matches(url) {
       return /^https:\/\/outlook\.(office|office365|live)\.com\//.test(url);
     },
+    // Outlook on the web served from a company's own host (Exchange): its app root and reading pane.
+    detect(doc) {
+      return !!doc.querySelector('#owaRoot, [data-app-section="ConversationContainer"], [aria-label="Reading Pane"]');
+    },
     readMessage(doc, { ownEmail = "" } = {}) {
       const pane = doc.querySelector('[aria-label="Reading Pane"], [role="main"]') || doc.body;
       const items = [...pane.querySelectorAll('[role="listitem"], [data-tact-message], .message')];

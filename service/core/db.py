@@ -1,0 +1,106 @@
+"""The database: one engine, Alembic migrations at start, and the shared ``MetaData`` on which each
+domain's storage module declares its own tables (``auth/storage.py``, ``library/storage.py``, …).
+
+Tables are declared once, in code, next to the SQL that uses them; the migrations in
+``core/migrations`` create the same schema, and a test compares the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+metadata = sa.MetaData()
+
+
+def timestamp(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+# Small operator state shared by domains (the starter-import marker, the check rules).
+settings_kv = sa.Table(
+    "settings_kv", metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    timestamp("updated_at"),
+)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads(value: str | None, default=None):
+    if value in (None, ""):
+        return default
+    return json.loads(value)
+
+
+class Database:
+    def __init__(self, url: str, migrate: bool = True) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def begin(self):
+        return self.engine.begin()
+
+    def connect(self):
+        return self.engine.connect()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ key-value state
+    def get_value(self, key: str) -> str | None:
+        with self.connect() as conn:
+            return conn.execute(sa.select(settings_kv.c.value).where(settings_kv.c.key == key)).scalar()
+
+    def set_value(self, key: str, value: str) -> None:
+        with self.begin() as conn:
+            updated = conn.execute(settings_kv.update().where(settings_kv.c.key == key)
+                                   .values(value=value, updated_at=utcnow())).rowcount
+            if not updated:
+                conn.execute(settings_kv.insert().values(key=key, value=value, updated_at=utcnow()))
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the CLI (token create) write while a server on the same data dir reads.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL survives an application crash and skips an fsync per commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

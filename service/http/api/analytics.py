@@ -1,0 +1,43 @@
+"""Feedback from the extension, usage analytics, coverage gaps, and picks promoted to triggers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from service.analytics.schemas import FeedbackCreate, PromoteRequest
+from service.auth.guards import requires
+from service.http.deps import PrincipalDep, ResourcesDep
+from service.library.schemas import Template
+
+LEAD = [requires("lead")]
+
+
+class AnalyticsController(Controller):
+    path = "/"
+    tags = ["analytics"]
+
+    @post("/feedback", sync_to_thread=True, status_code=201)
+    def feedback(self, data: JSONBody[FeedbackCreate], resources: ResourcesDep) -> dict[str, Any]:
+        return resources.analytics.record(data.suggestion_id, data.template_id, data.action, data.edit_ratio)
+
+    @get("/analytics/templates", sync_to_thread=True, guards=LEAD)
+    def template_analytics(self, resources: ResourcesDep, principal: PrincipalDep,
+                           language: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return resources.analytics.templates(principal, language)
+
+    @get("/gaps", sync_to_thread=True, guards=LEAD)
+    def gaps(self, resources: ResourcesDep, language: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return resources.analytics.gaps(language)
+
+    @get("/templates/{template_id:int}/picks", sync_to_thread=True, guards=LEAD)
+    def picks(self, template_id: FromPath[int], resources: ResourcesDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+        return resources.analytics.picks(template_id, principal)
+
+    @post("/templates/{template_id:int}/promote", sync_to_thread=True, status_code=200, guards=LEAD)
+    def promote(self, template_id: FromPath[int], data: JSONBody[PromoteRequest], resources: ResourcesDep,
+                principal: PrincipalDep) -> Template:
+        _, after = resources.analytics.promote(template_id, data.suggestion_ids, principal)
+        return after

@@ -1,0 +1,46 @@
+"""The check before sending: grammar, tone and privacy of a draft; and the team's rules for it."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post, put
+from litestar.params import JSONBody
+
+from service.auth.guards import requires
+from service.checks.base import BannedPhrase, CheckResponse, TeamRules
+from service.checks.schemas import BannedPhraseBody, CheckRequest, CheckRulesBody
+from service.core.errors import Unavailable
+from service.http.deps import PrincipalDep, ResourcesDep
+
+
+class CheckController(Controller):
+    path = "/check"
+    tags = ["check"]
+
+    @post("/", sync_to_thread=True, status_code=200)
+    def check(self, data: JSONBody[CheckRequest], resources: ResourcesDep, principal: PrincipalDep) -> CheckResponse:
+        checks = _checks(resources)
+        if data.template_id is not None:
+            resources.library.get(data.template_id, principal)  # 404 for an unknown or hidden template
+        return checks.check(data.text, data.language, data.reply_to)
+
+    @get("/rules", sync_to_thread=True, guards=[requires("lead")])
+    def get_rules(self, resources: ResourcesDep) -> CheckRulesBody:
+        return _body(_checks(resources).rules())
+
+    @put("/rules", sync_to_thread=True, guards=[requires("lead")])
+    def put_rules(self, data: JSONBody[CheckRulesBody], resources: ResourcesDep) -> CheckRulesBody:
+        rules = TeamRules(tuple(BannedPhrase(p.phrase, p.replacement, p.language, p.reason) for p in data.banned_phrases),
+                          frozenset(data.disabled_rules))
+        return _body(_checks(resources).save_rules(rules))
+
+
+def _body(rules: TeamRules) -> CheckRulesBody:
+    return CheckRulesBody(banned_phrases=[BannedPhraseBody(p.phrase, p.replacement, p.language, p.reason)
+                                          for p in rules.banned_phrases],
+                          disabled_rules=sorted(rules.disabled_rules))
+
+
+def _checks(resources: ResourcesDep):
+    if resources.checks is None:
+        raise Unavailable("the check service is not running")
+    return resources.checks

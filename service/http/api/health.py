@@ -1,0 +1,27 @@
+"""Liveness and what is loaded; no token needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get
+
+from service.http.deps import ResourcesDep
+
+
+@get("/health", sync_to_thread=True, tags=["health"])
+def health(resources: ResourcesDep) -> dict[str, Any]:
+    checks = resources.checks
+    server = checks.server if checks else None
+    grammar = bool(server and server.available())
+    indexes = {lang: {**idx.manifest(), "classifier": idx.classifier_fresh} for lang, idx in resources.search.indexes.items()}
+    return {
+        "status": "ok" if grammar else "degraded",
+        "templates": resources.library.count(),
+        "languages": list(resources.languages.codes),
+        "models": {**{code: idx.embedder.name for code, idx in resources.search.indexes.items()},
+                   "tone": resources.settings.models.tone},
+        "indexes": indexes,
+        "grammar": {"available": grammar, "external": bool(server and server.external),
+                    "restarts": server.restarts if server else 0, "error": server.last_error if server else None},
+    }

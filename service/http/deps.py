@@ -1,0 +1,25 @@
+"""Dependency providers: the wired resources from app state, the caller found by the guards."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+
+from service.auth.guards import principal_of
+from service.auth.models import Principal
+from service.core.wiring import Resources
+
+
+async def provide_resources(state: State) -> Resources:
+    return state.resources
+
+
+async def provide_principal(request: Request) -> Principal:
+    return principal_of(request)
+
+
+DEPENDENCIES = {"resources": Provide(provide_resources), "principal": Provide(provide_principal)}
+
+ResourcesDep = NamedDependency[Resources]
+PrincipalDep = NamedDependency[Principal]

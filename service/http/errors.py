@@ -1,0 +1,43 @@
+"""The one error mapper: every error becomes ``{"error", "message", …}`` with its status; the web
+UI's missing session becomes a redirect to the sign-in form."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
+
+from service.core.errors import SignInRequired, TactError
+
+log = logging.getLogger("tact.app")
+
+
+def _error(status: int, code: str, message: str, **extra) -> Response:
+    return Response({"error": code, "message": message, **extra}, status_code=status, media_type=MediaType.JSON)
+
+
+def tact_error(request: Request, exc: TactError) -> Response:
+    if isinstance(exc, SignInRequired) and not request.route_handler.opt.get("json"):
+        return Redirect(path="/ui/login")
+    return Response(exc.to_dict(), status_code=exc.status_code, media_type=MediaType.JSON)
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response:
+    details = exc.extra if isinstance(exc.extra, list) else []
+    parts = [f"{d.get('key') or d.get('source') or 'body'}: {d.get('message')}" for d in details if isinstance(d, dict)]
+    return _error(400, "bad_request", "; ".join(parts) or str(exc.detail))
+
+
+def http_error(_: Request, exc: HTTPException) -> Response:
+    return _error(exc.status_code, "http_error", str(exc.detail))
+
+
+def internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return _error(500, "internal_error", "internal error; the request was not applied")
+
+
+HANDLERS = {TactError: tact_error, ValidationException: validation_error, HTTPException: http_error,
+            Exception: internal_error}

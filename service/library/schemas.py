@@ -1,0 +1,84 @@
+"""Wire shapes of the library's part of the public API (``/api/v1``). Additive changes only:
+clients depend on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+Language = Annotated[str, Meta(min_length=2, max_length=8, description="a language code the service serves (`en`, `ru`)")]
+Title = Annotated[str, Meta(min_length=1, max_length=300)]
+Body = Annotated[str, Meta(min_length=1, max_length=20_000)]
+Trigger = Annotated[str, Meta(min_length=1, max_length=2_000)]
+Tag = Annotated[str, Meta(min_length=1, max_length=64)]
+Shortcut = Annotated[str, Meta(pattern=r"^[\w-]{1,64}$", description="letters, digits, `_` or `-`")]
+Status = Literal["draft", "published"]
+
+
+class Template(Struct):
+    id: int
+    title: str
+    language: str
+    body: str
+    triggers: list[str]
+    tags: list[str]
+    shortcut: str | None
+    status: str
+    version: int
+    team_id: int | None
+    translation_group: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None = None
+    updated_by: str | None = None
+    variables: list[str] = []
+    warnings: list[dict[str, Any]] = []
+
+
+class TemplateCreate(Struct, forbid_unknown_fields=True):
+    title: Title
+    language: Language
+    body: Body
+    triggers: Annotated[list[Trigger], Meta(max_length=1000)] = []
+    tags: Annotated[list[Tag], Meta(max_length=50)] = []
+    shortcut: Shortcut | None = None
+    status: Status = "published"
+    team_id: int | None = None
+    translation_group: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class TemplateUpdate(Struct, forbid_unknown_fields=True):
+    """Fields left out keep their value."""
+
+    title: Title | None = None
+    language: Language | None = None
+    body: Body | None = None
+    triggers: Annotated[list[Trigger], Meta(max_length=1000)] | None = None
+    tags: Annotated[list[Tag], Meta(max_length=50)] | None = None
+    shortcut: Shortcut | None = None
+    status: Status | None = None
+    translation_group: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class TemplateVersion(Struct):
+    version: int
+    author: str | None
+    created_at: dt.datetime
+    changed_fields: list[str]
+    snapshot: dict[str, Any]
+
+
+class RevertRequest(Struct, forbid_unknown_fields=True):
+    version: Annotated[int, Meta(ge=1)]
+
+
+class RenderRequest(Struct, forbid_unknown_fields=True):
+    template_id: int
+    variables: dict[str, Any] = {}
+
+
+class RenderResponse(Struct):
+    text: str
+    missing_variables: list[str]

@@ -1,0 +1,191 @@
+"""Templates in the database: the tables and every query on them. Rows come back as the API's
+``Template`` type; visibility arrives as a SQL clause from the team policy, so filtering and
+paging happen in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from service.core.db import Database, aware, dumps, loads, metadata, timestamp
+from service.library.schemas import Template, TemplateVersion
+
+templates = sa.Table(
+    "templates", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False, index=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("triggers", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("shortcut", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, server_default="published"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=True),
+    sa.Column("translation_group", sa.String(64), nullable=True, index=True),
+    sa.Column("source_key", sa.String(300), nullable=True, unique=True),
+    sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("updated_by", sa.String(200), nullable=True),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    timestamp("deleted_at", nullable=True),
+)
+
+template_versions = sa.Table(
+    "template_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("template_id", sa.Integer, sa.ForeignKey("templates.id"), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("snapshot", sa.Text, nullable=False),
+    sa.Column("changed_fields", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("author", sa.String(200), nullable=True),
+    timestamp("created_at"),
+    sa.UniqueConstraint("template_id", "version"),
+)
+
+# One revision counter per language, bumped in the writing transaction: replicas compare it with
+# what their index has applied.
+library_state = sa.Table(
+    "library_state", metadata,
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    timestamp("updated_at"),
+)
+
+T = templates
+
+
+def row_to_template(row: Row) -> Template:
+    return Template(
+        id=row.id, title=row.title, language=row.language, body=row.body,
+        triggers=loads(row.triggers, []), tags=loads(row.tags, []), shortcut=row.shortcut,
+        status=row.status, version=row.version, team_id=row.team_id,
+        translation_group=row.translation_group, created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at), created_by=row.created_by, updated_by=row.updated_by,
+    )
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    return {**values, "triggers": dumps(values["triggers"]), "tags": dumps(values["tags"])}
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class TemplateStorage:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ reads
+    def row(self, template_id: int) -> Row | None:
+        with self.db.connect() as conn:
+            return conn.execute(sa.select(T).where(T.c.id == template_id)).first()
+
+    def live(self, template_ids: list[int], visible=sa.true()) -> dict[int, Template]:
+        if not template_ids:
+            return {}
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(T).where(T.c.id.in_(template_ids), T.c.deleted_at.is_(None), visible)).all()
+        return {r.id: row_to_template(r) for r in rows}
+
+    def page(self, visible=sa.true(), *, language: str | None = None, tag: str | None = None, q: str | None = None,
+             status: str | None = None, translation_group: str | None = None, limit: int | None = 100,
+             offset: int = 0) -> list[Template]:
+        query = sa.select(T).where(T.c.deleted_at.is_(None), visible).order_by(T.c.id)
+        if language:
+            query = query.where(T.c.language == language)
+        if status:
+            query = query.where(T.c.status == status)
+        if translation_group:
+            query = query.where(T.c.translation_group == translation_group)
+        if tag:
+            # tags are a JSON list of strings: match the quoted element
+            query = query.where(T.c.tags.like(_like(dumps(tag)), escape="\\"))
+        if q:
+            like = _like(q.lower())
+            query = query.where(sa.or_(*(sa.func.lower(c).like(like, escape="\\")
+                                         for c in (T.c.title, T.c.body, T.c.triggers, T.c.shortcut))))
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        with self.db.connect() as conn:
+            return [row_to_template(r) for r in conn.execute(query)]
+
+    def iter_published(self, language: str, batch: int = 1000) -> Iterator[Template]:
+        """Every live published template of a language, read in keyset pages."""
+        last = 0
+        while True:
+            query = (sa.select(T).where(T.c.deleted_at.is_(None), T.c.status == "published", T.c.language == language,
+                                        T.c.id > last).order_by(T.c.id).limit(batch))
+            with self.db.connect() as conn:
+                rows = conn.execute(query).all()
+            for row in rows:
+                yield row_to_template(row)
+            if len(rows) < batch:
+                return
+            last = rows[-1].id
+
+    def tags(self, visible=sa.true()) -> list[str]:
+        with self.db.connect() as conn:
+            values = conn.execute(sa.select(T.c.tags).where(T.c.deleted_at.is_(None), visible).distinct()).scalars()
+            return sorted({tag for value in values for tag in loads(value, [])})
+
+    def count(self) -> int:
+        with self.db.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(T).where(T.c.deleted_at.is_(None))).scalar_one()
+
+    def revision(self, language: str) -> str:
+        with self.db.connect() as conn:
+            value = conn.execute(sa.select(library_state.c.revision).where(library_state.c.language == language)).scalar()
+        return str(value or 0)
+
+    def versions(self, template_id: int) -> list[TemplateVersion]:
+        V = template_versions
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(V).where(V.c.template_id == template_id).order_by(V.c.version)).all()
+        return [TemplateVersion(version=r.version, author=r.author, created_at=aware(r.created_at),
+                                changed_fields=loads(r.changed_fields, []), snapshot=loads(r.snapshot, {})) for r in rows]
+
+    def version_snapshot(self, template_id: int, version: int) -> dict[str, Any] | None:
+        V = template_versions
+        with self.db.connect() as conn:
+            value = conn.execute(sa.select(V.c.snapshot).where(V.c.template_id == template_id,
+                                                               V.c.version == version)).scalar()
+        return None if value is None else loads(value, {})
+
+    def find_by_source_key(self, key: str) -> int | None:
+        with self.db.connect() as conn:
+            return conn.execute(sa.select(T.c.id).where(T.c.source_key == key)).scalar()
+
+    # ------------------------------------------------------------------ writes (inside a transaction)
+    def shortcut_owner(self, conn: Connection, language: str, shortcut: str, team_id: int | None) -> int | None:
+        same_team = T.c.team_id.is_(None) if team_id is None else T.c.team_id == team_id
+        return conn.execute(sa.select(T.c.id).where(T.c.shortcut == shortcut, T.c.language == language,
+                                                    T.c.deleted_at.is_(None), same_team)).scalar()
+
+    def insert(self, conn: Connection, values: dict[str, Any], **extra) -> int:
+        return conn.execute(T.insert().values(**_columns(values), **extra)).inserted_primary_key[0]
+
+    def update(self, conn: Connection, template_id: int, values: dict[str, Any], **extra) -> None:
+        conn.execute(T.update().where(T.c.id == template_id).values(**_columns(values), **extra))
+
+    def mark_deleted(self, conn: Connection, template_id: int, now: dt.datetime, by: str) -> None:
+        conn.execute(T.update().where(T.c.id == template_id).values(deleted_at=now, updated_at=now, updated_by=by))
+
+    def record_version(self, conn: Connection, template_id: int, version: int, snapshot: dict[str, Any],
+                       changed: list[str], author: str, now: dt.datetime) -> None:
+        conn.execute(template_versions.insert().values(template_id=template_id, version=version, snapshot=dumps(snapshot),
+                                                       changed_fields=dumps(changed), author=author, created_at=now))
+
+    def bump(self, conn: Connection, language: str, now: dt.datetime) -> None:
+        S = library_state
+        updated = conn.execute(S.update().where(S.c.language == language)
+                               .values(revision=S.c.revision + 1, updated_at=now)).rowcount
+        if not updated:
+            conn.execute(S.insert().values(language=language, revision=1, updated_at=now))

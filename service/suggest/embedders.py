@@ -1,0 +1,27 @@
+"""Embedding models, loaded once each and shared by every language (and the tone head) naming the
+same one."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from index.embedder import Embedder, load_embedder
+
+log = logging.getLogger("tact.search")
+
+
+class Embedders:
+    def __init__(self) -> None:
+        self._loaded: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def get(self, spec: str) -> Embedder:
+        with self._lock:
+            if spec not in self._loaded:
+                started = time.perf_counter()
+                log.info("loading model", extra={"model": spec})
+                self._loaded[spec] = load_embedder(spec)
+                log.info("model loaded", extra={"model": spec, "seconds": round(time.perf_counter() - started, 2)})
+            return self._loaded[spec]

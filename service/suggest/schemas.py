@@ -1,0 +1,35 @@
+"""Wire shapes of suggestions (``/api/v1/suggest``). Additive changes only: clients depend on them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from msgspec import Meta, Struct
+
+from service.library.schemas import Language
+
+
+class SuggestRequest(Struct, forbid_unknown_fields=True):
+    message: Annotated[str, Meta(max_length=1_000_000)]
+    subject: Annotated[str, Meta(max_length=1_000)] | None = None
+    language: Language | None = None
+    k: Annotated[int, Meta(ge=1, le=10)] = 3
+    variables: dict[str, Any] | None = None
+
+
+class Suggestion(Struct):
+    template_id: int
+    title: str
+    score: float
+    text: str
+    missing_variables: list[str]
+    similarity: float = 0.0
+    shortcut: str | None = None
+
+
+class SuggestResponse(Struct):
+    suggestion_id: str
+    language: str
+    no_match: bool
+    suggestions: list[Suggestion]
+    threshold: float = 0.0
