@@ -64,10 +64,41 @@ def cmd_library_import(args) -> int:
 def cmd_token_create(args) -> int:
     from service.core.wiring import open_auth
 
+    import datetime as dt
+
+    from service.core.db import utcnow
+
     tokens, _ = open_auth(_settings(args))
-    token = tokens.create(args.name, args.role, team_id=args.team)
+    expires = utcnow() + dt.timedelta(days=args.expires_days) if args.expires_days else None
+    token = tokens.create(args.name, args.role, team_id=args.team, expires_at=expires)
     print(f"token for {args.name} ({args.role}); it is shown only once:", file=sys.stderr)
     print(token)
+    return 0
+
+
+def cmd_token_list(args) -> int:
+    from service.core.wiring import open_auth
+
+    tokens, _ = open_auth(_settings(args))
+    print("id\tprefix\trole\tteam\tname\tlast used\texpires\trevoked")
+    for t in tokens.list(include_revoked=args.all):
+        print("\t".join(str(v if v is not None else "-") for v in (
+            t["id"], t["prefix"], t["role"], t["team_id"], t["name"], t["last_used_at"] and t["last_used_at"].isoformat(timespec="seconds"),
+            t["expires_at"] and t["expires_at"].isoformat(timespec="seconds"), t["revoked"])))
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    from service.core.errors import NotFound
+    from service.core.wiring import open_auth
+
+    tokens, _ = open_auth(_settings(args))
+    try:
+        tokens.revoke_id(args.id)
+    except NotFound as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(f"token {args.id} revoked; it is refused from its next request on")
     return 0
 
 
@@ -147,7 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["agent", "lead", "admin"])
     create.add_argument("--name", required=True)
     create.add_argument("--team", type=int)
+    create.add_argument("--expires-days", type=int, help="the token stops working after this many days")
     create.set_defaults(func=cmd_token_create)
+    listing = token.add_parser("list", help="tokens (without their secrets)")
+    listing.add_argument("--data-dir")
+    listing.add_argument("--all", action="store_true", help="revoked ones too")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="revoke a token by its id (from 'token list')")
+    revoke.add_argument("id", type=int)
+    revoke.add_argument("--data-dir")
+    revoke.set_defaults(func=cmd_token_revoke)
 
     user = sub.add_parser("user", help="people who sign in to the web UI").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="add a user (a password is generated unless given)")

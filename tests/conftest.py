@@ -34,8 +34,9 @@ def use_model(embedders):
 def service_settings(tmp_path_factory):
     from service.core.settings import Settings
 
+    # No rate limit here: tests/api/test_limits.py measures the limiter on its own.
     return Settings.from_env(data_dir=tmp_path_factory.mktemp("data"), bootstrap_token=ADMIN,
-                             internal_url_hosts=("intranet.acme.local",))
+                             internal_url_hosts=("intranet.acme.local",), rate_limit_per_minute=0)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ from typing import Callable
 
 import numpy as np
 
-from service.analytics.storage import AnalyticsStorage
+from service.analytics.storage import AnalyticsStorage, gaps
 from service.auth.models import Principal
+from service.auth.policy import POLICY
 from service.core.db import aware, loads, utcnow
 from service.core.errors import NotFound, ValidationFailed
 from service.library.schemas import Template, TemplateUpdate
@@ -29,15 +30,18 @@ class Analytics:
         self._flush = flush  # suggestions are recorded in the background
 
     # ------------------------------------------------------------------ feedback
-    def record(self, suggestion_id: str, template_id: int, action: str, edit_ratio: float | None) -> dict:
+    def record(self, suggestion_id: str, template_id: int, action: str, edit_ratio: float | None,
+               principal: Principal) -> dict:
         if action not in ACTIONS:
             raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}")
         if edit_ratio is not None and not 0.0 <= edit_ratio <= 1.0:
             raise ValidationFailed("edit_ratio must be between 0 and 1")
+        self._library.get(template_id, principal)  # 404 for a template the caller cannot see
         row = self._storage.suggestion(suggestion_id)
         if row is None:
             self._flush()
-            row = self._storage.suggestion(suggestion_id)
+            self._library.get(template_id, principal)  # 404 for a template the caller cannot see
+        row = self._storage.suggestion(suggestion_id)
         if row is None:
             raise NotFound(f"suggestion {suggestion_id} does not exist")
         shown = loads(row.template_ids, [])
@@ -92,12 +96,12 @@ class Analytics:
             cutoff = utcnow() - dt.timedelta(days=self._retention)
         return self._storage.purge_before(cutoff)
 
-    def gaps(self, language: str | None = None, limit: int = 50) -> list[dict]:
+    def gaps(self, principal: Principal, language: str | None = None, limit: int = 50) -> list[dict]:
         from sklearn.cluster import AgglomerativeClustering
 
         self._flush()
         self.purge_expired()
-        rows = self._storage.recent_gaps(language)
+        rows = self._storage.recent_gaps(language, POLICY.own_team(principal, gaps.c.team_id))
         topics = []
         for lang in sorted({r.language for r in rows}):
             mine = [r for r in rows if r.language == lang]

@@ -21,6 +21,7 @@ suggestions = sa.Table(
     sa.Column("token_id", sa.Integer, nullable=True),
     timestamp("created_at"),
     sa.Column("snippet", sa.Text, nullable=True),
+    sa.Column("team_id", sa.Integer, nullable=True),
     sa.Index("ix_suggestions_created_at", "created_at"),
 )
 
@@ -43,6 +44,7 @@ gaps = sa.Table(
     sa.Column("embedding", sa.LargeBinary, nullable=False),
     sa.Column("top_score", sa.Float, nullable=True),
     timestamp("created_at"),
+    sa.Column("team_id", sa.Integer, nullable=True),
     sa.Index("ix_gaps_created_at", "created_at"),
 )
 
@@ -55,17 +57,17 @@ class AnalyticsStorage:
 
     # ------------------------------------------------------------------ suggestions
     def record_suggestion(self, *, suggestion_id: str, language: str, template_ids: str, no_match: bool,
-                          top_score: float | None, token_id: int | None, created_at: dt.datetime,
-                          snippet: str | None, gap_vector: np.ndarray | None = None) -> None:
+                          top_score: float | None, token_id: int | None, team_id: int | None,
+                          created_at: dt.datetime, snippet: str | None, gap_vector: np.ndarray | None = None) -> None:
         """The suggestion and, when it is a coverage gap, the gap: in one transaction."""
         with self._db.begin() as conn:
             conn.execute(S.insert().values(id=suggestion_id, language=language, template_ids=template_ids,
                                            no_match=no_match, top_score=top_score, token_id=token_id,
-                                           created_at=created_at, snippet=snippet))
+                                           team_id=team_id, created_at=created_at, snippet=snippet))
             if gap_vector is not None and snippet is not None:
                 conn.execute(G.insert().values(language=language, snippet=snippet[:280],
                                                embedding=gap_vector.astype("float32").tobytes(), top_score=top_score,
-                                               created_at=created_at))
+                                               team_id=team_id, created_at=created_at))
 
     def suggestion(self, suggestion_id: str) -> Row | None:
         with self._db.connect() as conn:
@@ -118,8 +120,8 @@ class AnalyticsStorage:
             conn.execute(S.update().where(S.c.created_at < cutoff).values(snippet=None))
         return removed
 
-    def recent_gaps(self, language: str | None = None, limit: int = 5000) -> list[Row]:
-        query = sa.select(G)
+    def recent_gaps(self, language: str | None = None, visible=sa.true(), limit: int = 5000) -> list[Row]:
+        query = sa.select(G).where(visible)
         if language:
             query = query.where(G.c.language == language)
         with self._db.connect() as conn:

@@ -29,8 +29,10 @@ def principal_of(connection: ASGIConnection) -> Principal:
 
 def authenticated(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """API: a bearer token."""
-    tokens = connection.app.state.resources.tokens
-    connection.state.principal = tokens.authenticate(connection.headers.get("authorization"))
+    resources = connection.app.state.resources
+    principal = resources.tokens.authenticate(connection.headers.get("authorization"))
+    resources.rate_limiter.hit(f"token:{principal.token_id or principal.name}")
+    connection.state.principal = principal
 
 
 def requires(role: str) -> Guard:

@@ -36,6 +36,13 @@ class TeamPolicy:
             return same_team
         return sa.and_(same_team, status_column == "published")
 
+    def own_team(self, principal: Principal, team_column: sa.ColumnElement):
+        """Rows that belong to the principal's own team (team ``None`` for those without one);
+        admins see all. For what customers wrote: no global share, unlike templates."""
+        if principal.role == "admin":
+            return sa.true()
+        return team_column.is_(None) if principal.team_id is None else team_column == principal.team_id
+
     def can_write(self, principal: Principal, team_id: int | None) -> bool:
         if principal.role == "admin":
             return True

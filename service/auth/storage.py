@@ -80,6 +80,17 @@ class AuthStorage:
         with self._db.begin() as conn:
             conn.execute(tokens.update().where(tokens.c.token_hash == token_hash).values(revoked=True))
 
+    def revoke_token_id(self, token_id: int) -> bool:
+        with self._db.begin() as conn:
+            return conn.execute(tokens.update().where(tokens.c.id == token_id).values(revoked=True)).rowcount > 0
+
+    def list_tokens(self, include_revoked: bool = False) -> list[Row]:
+        query = sa.select(tokens).order_by(tokens.c.id)
+        if not include_revoked:
+            query = query.where(tokens.c.revoked.is_(False))
+        with self._db.connect() as conn:
+            return conn.execute(query).all()
+
     def any_token(self) -> bool:
         with self._db.connect() as conn:
             return conn.execute(sa.select(tokens.c.id).limit(1)).first() is not None

@@ -58,6 +58,8 @@ class CheckResponse(msgspec.Struct):
     grammar_available: bool
     issues: list[Issue]
     tone: Tone
+    # True when a check ran out of its time budget and part of the text went unchecked
+    partial: bool = False
 
 
 
@@ -83,6 +85,7 @@ class CheckContext:
     reply_to: str | None = None
     rules: TeamRules = field(default_factory=TeamRules)
     unavailable: set[str] = field(default_factory=set)
+    partial: set[str] = field(default_factory=set)  # checks that ran out of their time budget
 
 
 class Check(Protocol):

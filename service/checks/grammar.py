@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 
 from service.checks.base import CheckContext, Finding
@@ -22,6 +23,11 @@ log = logging.getLogger("tact.check")
 # A sentence: up to and including its end punctuation (and closing quotes), within one line.
 SEGMENT = re.compile(r"[^\n]*?(?:[.!?…]+[\"»”')\]]*(?=\s|$)|$)", re.M)
 CACHE_SIZE = 5000
+# Sentences go to LanguageTool in requests of about this many characters, and the client is free
+# between them: a long draft interleaves with other users' short ones instead of holding them.
+CHUNK_CHARS = 1_500
+# After this long, the rest of a draft is left unchecked and the response says so (``partial``).
+TIME_BUDGET_S = 6.0
 
 
 def _category(match: GrammarMatch) -> tuple[str, str]:
@@ -65,6 +71,18 @@ class SentenceCache:
                 self._items.popitem(last=False)
 
 
+def _chunks(sentences: list[tuple[int, str]]):
+    chunk, size = [], 0
+    for item in sentences:
+        if chunk and size + len(item[1]) > CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(item)
+        size += len(item[1]) + 2
+    if chunk:
+        yield chunk
+
+
 class GrammarCheck:
     name = "grammar"
     affects_tone = False
@@ -102,28 +120,30 @@ class GrammarCheck:
             if not self.server.available():
                 context.unavailable.add(self.name)
                 return []
-            if len(missing) == len(sentences):
-                # Nothing cached (a new draft): send it as it is, then file matches by sentence.
-                sent, positions = text, [start for start, _ in missing]
-            else:
+            deadline = time.monotonic() + TIME_BUDGET_S
+            for chunk in _chunks(missing):
+                if time.monotonic() > deadline:
+                    context.partial.add(self.name)
+                    break
                 sent, positions, at = "", [], 0
-                for _, sentence in missing:
+                for _, sentence in chunk:
                     positions.append(at)
                     sent += sentence + "\n\n"
                     at += len(sentence) + 2
-            try:
-                matches = self._client.check(sent, language.languagetool, set(disabled))
-            except Exception as exc:  # noqa: BLE001 - LanguageTool down: the other checks still answer
-                log.warning("languagetool request failed", extra={"error": type(exc).__name__})
-                self.server.mark_down()
-                context.unavailable.add(self.name)
-                return []
-            for (start, sentence), position in zip(missing, positions):
-                end = position + len(sentence)
-                own = [GrammarMatch(m.offset - position, m.length, m.rule, m.message, m.replacements, m.issue_type, m.category)
-                       for m in matches if position <= m.offset < end]
-                self.cache.put(SentenceCache.key(language.code, disabled, sentence), own)
-                cached[start] = own
+                try:
+                    matches = self._client.check(sent, language.languagetool, set(disabled))
+                except Exception as exc:  # noqa: BLE001 - LanguageTool down: the other checks still answer
+                    log.warning("languagetool request failed", extra={"error": type(exc).__name__})
+                    if not self.server.responsive():
+                        self.server.mark_down()
+                    context.unavailable.add(self.name)
+                    return []
+                for (start, sentence), position in zip(chunk, positions):
+                    end = position + len(sentence)
+                    own = [GrammarMatch(m.offset - position, m.length, m.rule, m.message, m.replacements, m.issue_type,
+                                        m.category) for m in matches if position <= m.offset < end]
+                    self.cache.put(SentenceCache.key(language.code, disabled, sentence), own)
+                    cached[start] = own
         findings = []
         for start, _ in sentences:
             for m in cached.get(start, []):

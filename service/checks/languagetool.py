@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -24,7 +24,70 @@ log = logging.getLogger("tact.languagetool")
 
 # Without pipeline caching the server builds each language's rule pipeline per request: measured
 # 190 ms fixed cost a Russian request and 30 ms an English one, against 15 and 8 ms with it.
-SERVER_CONFIG = "pipelineCaching=true\nmaxPipelinePoolSize=8\npipelineExpireTimeInSeconds=86400\n"
+# Its own limits too: no single request may keep it busy (a text of "a." × 25,000 took 10 minutes).
+# We send at most ~1,500 characters a request (checks/grammar.py), so 20 s only ever stops a runaway;
+# a cold server's first English request takes about 8 s.
+SERVER_CONFIG = ("pipelineCaching=true\nmaxPipelinePoolSize=8\npipelineExpireTimeInSeconds=86400\n"
+                 "maxTextLength=30000\nmaxCheckTimeMillis=20000\nmaxWorkQueueSize=64\n")
+
+
+MAIN_CLASS = "org.languagetool.server.HTTPServer"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the child gets SIGKILL when the thread that started it (the supervisor) ends, so a
+    service killed with -9 leaves no LanguageTool behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _alive_pid(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def end_stale(pidfile: Path) -> int | None:
+    """A LanguageTool this data dir's earlier service started and did not end: end it.
+
+    The pidfile names the server and the service that started it; only a server whose service is
+    gone, and whose command line is really LanguageTool's, is ended."""
+    try:
+        server_pid, owner_pid = (int(x) for x in pidfile.read_text().split()[:2])
+    except (OSError, ValueError):
+        return None
+    if _alive_pid(owner_pid) and owner_pid != os.getpid():
+        return None  # another live service on the same data dir owns it
+    try:
+        cmdline = Path(f"/proc/{server_pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        cmdline = b""
+    if MAIN_CLASS.encode() not in cmdline:
+        pidfile.unlink(missing_ok=True)
+        return None
+    try:
+        os.killpg(server_pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(server_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for _ in range(50):
+        if not _alive_pid(server_pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(server_pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    log.warning("ended a stale languagetool", extra={"pid": server_pid})
+    return server_pid
 
 
 def free_port() -> int:
@@ -44,8 +107,10 @@ def _alive(url: str, timeout: float = 2.0) -> bool:
 class LanguageToolServer:
     """Starts the server, restarts it when it dies, and says whether it is up."""
 
-    def __init__(self, settings: LanguageToolSettings) -> None:
+    def __init__(self, settings: LanguageToolSettings, state_dir: Path | None = None) -> None:
         self._settings = settings
+        # Where its properties and pid files live: the service's data dir (none left in /tmp).
+        self._state_dir = Path(state_dir) if state_dir else Path(settings.home)
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -54,6 +119,7 @@ class LanguageToolServer:
         self.url: str | None = settings.url
         self.restarts = 0
         self.last_error: str | None = None
+        self.on_ready: list = []  # called (in the supervisor thread) each time it comes up
 
     @property
     def external(self) -> bool:
@@ -70,15 +136,25 @@ class LanguageToolServer:
         if not self._settings.enabled:
             self.last_error = "LanguageTool is switched off (TACT_LANGUAGETOOL_DISABLED)"
             return
+        if not self.external:
+            end_stale(self._pidfile)
         self._thread = threading.Thread(target=self._supervise, name="tact-languagetool", daemon=True)
         self._thread.start()
 
     def wait_ready(self, timeout: float) -> bool:
         return self._ready.wait(timeout)
 
+    def responsive(self) -> bool:
+        """Whether the server answers at all (a request can fail alone: too long, timed out)."""
+        return bool(self.url) and _alive(self.url, timeout=1.0)
+
     def mark_down(self) -> None:
         """A request failed: serve without grammar until the supervisor sees it up again."""
         self._ready.clear()
+
+    @property
+    def _pidfile(self) -> Path:
+        return self._state_dir / "languagetool.pid"
 
     def stop(self) -> None:
         self._stopped.set()
@@ -89,6 +165,9 @@ class LanguageToolServer:
                     self._process.wait(10)
                 except subprocess.TimeoutExpired:
                     self._process.kill()
+        if not self.external:
+            self._pidfile.unlink(missing_ok=True)
+            (self._state_dir / "languagetool.properties").unlink(missing_ok=True)
 
     # ------------------------------------------------------------------
     def _supervise(self) -> None:
@@ -116,6 +195,11 @@ class LanguageToolServer:
     def _set_ready(self, up: bool) -> None:
         if up and not self._ready.is_set():
             log.info("languagetool ready", extra={"url": self.url})
+            for hook in self.on_ready:
+                try:
+                    hook()
+                except Exception:  # noqa: BLE001 - a warm-up only
+                    log.exception("languagetool on-ready hook failed")
             self._ready.set()
         elif not up and self._ready.is_set():
             log.warning("languagetool unreachable", extra={"url": self.url})
@@ -128,17 +212,20 @@ class LanguageToolServer:
             log.error("languagetool missing", extra={"path": str(lib)})
             return False
         port = free_port()
-        config = Path(tempfile.gettempdir()) / f"tact-languagetool-{os.getpid()}.properties"
+        self._state_dir.mkdir(parents=True, exist_ok=True)
+        config = self._state_dir / "languagetool.properties"
         config.write_text(SERVER_CONFIG)
         command = [self._settings.java, f"-Xmx{self._settings.heap}", "-cp", f"{lib}/*",
-                   "org.languagetool.server.HTTPServer", "--port", str(port), "--config", str(config)]
+                   MAIN_CLASS, "--port", str(port), "--config", str(config)]
         log_path = Path(self._settings.home) / "server.log"
         with self._lock:
             if self._stopped.is_set():
                 return False
             try:
                 self._process = subprocess.Popen(command, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT,
-                                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                                 stdin=subprocess.DEVNULL, start_new_session=True,
+                                                 preexec_fn=_die_with_parent)
+                self._pidfile.write_text(f"{self._process.pid} {os.getpid()}\n")
             except OSError as exc:
                 self.last_error = f"cannot start java: {exc}"
                 log.error("languagetool start failed", extra={"error": str(exc)})

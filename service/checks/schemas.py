@@ -7,12 +7,18 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from service.core.types import Id
+
+
+MAX_TEXT = 20_000  # characters: a long reply is 3,000; the bound keeps one request from holding others
+
 
 class CheckRequest(Struct, forbid_unknown_fields=True):
-    text: Annotated[str, Meta(max_length=1_000_000)]
+    text: Annotated[str, Meta(max_length=MAX_TEXT, description=f"the draft, at most {MAX_TEXT} characters")]
     language: str | None = None
-    reply_to: Annotated[str, Meta(max_length=100_000)] | None = None
-    template_id: int | None = None
+    reply_to: Annotated[str, Meta(max_length=MAX_TEXT, description="the message replied to (its sender's address "
+                                  f"and text), at most {MAX_TEXT} characters")] | None = None
+    template_id: Id | None = None
 
 
 class BannedPhraseBody(Struct, forbid_unknown_fields=True):

@@ -4,13 +4,13 @@ over it; findings become the wire's issues with UTF-16 offsets."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from service.checks.base import Check, CheckContext, CheckResponse, Finding, Issue, SentenceTone, TeamRules, Tone
 from service.checks.grammar import GrammarCheck
 from service.checks.languagetool import LanguageToolServer
 from service.checks.registry import CheckDeps, build_checks
+from service.checks.schemas import MAX_TEXT as MAX_CHECK_CHARS
 from service.checks.storage import RulesStorage
 from service.checks.tone import ToneHead, ToneScorer
 from service.core.db import Database
@@ -21,7 +21,6 @@ from service.languages.detect import LanguageDetector
 
 log = logging.getLogger("tact.check")
 
-MAX_CHECK_CHARS = 50_000
 
 
 def utf16_converter(text: str):
@@ -60,44 +59,43 @@ class CheckService:
         if head is None:
             log.warning("no tone head; run 'tact train tone'. Tone uses rules only.")
         scorer = ToneScorer(embedders.get(head.model) if head else None, head)
-        server = LanguageToolServer(settings.languagetool)
-        server.start()
+        server = LanguageToolServer(settings.languagetool, state_dir=settings.data_dir)
         service = cls(build_checks(CheckDeps(settings, server)), scorer, languages, detector, RulesStorage(db), server)
-        threading.Thread(target=service._warm_up, name="tact-lt-warmup", daemon=True).start()
+        grammar = service.grammar
+        if grammar is not None:
+            # Each (re)start loads a language's rules on first use (seconds): before users wait.
+            server.on_ready.append(lambda: grammar.warm_up(languages))
+        server.start()
         return service
 
     @property
     def grammar(self) -> GrammarCheck | None:
         return next((c for c in self.checks if isinstance(c, GrammarCheck)), None)
 
-    def _warm_up(self) -> None:
-        grammar = self.grammar
-        if grammar and self.server.wait_ready(self.server._settings.start_timeout + 30):
-            grammar.warm_up(self.languages)
-
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
 
     # ---------------------------------------------------------------- team rules
-    def rules(self) -> TeamRules:
-        return self._rules.load() if self._rules is not None else TeamRules()
+    def rules(self, team_id: int | None = None) -> TeamRules:
+        return self._rules.load(team_id) if self._rules is not None else TeamRules()
 
-    def save_rules(self, rules: TeamRules) -> TeamRules:
-        saved = self._rules.save(rules)
+    def save_rules(self, rules: TeamRules, team_id: int | None = None) -> TeamRules:
+        saved = self._rules.save(rules, team_id)
         if self.grammar is not None:
             self.grammar.cache.clear()
         return saved
 
     # ---------------------------------------------------------------- check
     def check(self, text: str, language: str | None = None, reply_to: str | None = None,
-              rules: TeamRules | None = None) -> CheckResponse:
+              rules: TeamRules | None = None, team_id: int | None = None) -> CheckResponse:
+        """``rules`` given, or else those of ``team_id`` (the caller's team)."""
         if not text.strip():
             raise ValidationFailed("text is empty")
         if len(text) > MAX_CHECK_CHARS:
             raise ValidationFailed(f"text is longer than {MAX_CHECK_CHARS} characters")
         lang = self.languages.get(language or self._detector.detect(text))
-        context = CheckContext(reply_to=reply_to, rules=rules if rules is not None else self.rules())
+        context = CheckContext(reply_to=reply_to, rules=rules if rules is not None else self.rules(team_id))
         started = time.perf_counter()
         findings: list[Finding] = []
         toned: list[Finding] = []
@@ -127,4 +125,5 @@ class CheckService:
                                  "grammar_available": grammar_available, **timings,
                                  "total_ms": round((time.perf_counter() - started) * 1000, 1)})
         return CheckResponse(language=lang.code, grammar_available=grammar_available, issues=issues,
-                             tone=Tone(score=tone.score, label=tone.label, sentences=sentences))
+                             tone=Tone(score=tone.score, label=tone.label, sentences=sentences),
+                             partial=bool(context.partial))

@@ -87,6 +87,18 @@ class Database:
         with self.connect() as conn:
             return conn.execute(sa.select(settings_kv.c.value).where(settings_kv.c.key == key)).scalar()
 
+    def ensure_value(self, key: str, make) -> str:
+        """The stored value, or ``make()`` stored first; the first writer wins between replicas."""
+        found = self.get_value(key)
+        if found is not None:
+            return found
+        try:
+            with self.begin() as conn:
+                conn.execute(settings_kv.insert().values(key=key, value=make(), updated_at=utcnow()))
+        except sa.exc.IntegrityError:
+            pass  # another process stored it meanwhile
+        return self.get_value(key)
+
     def set_value(self, key: str, value: str) -> None:
         with self.begin() as conn:
             updated = conn.execute(settings_kv.update().where(settings_kv.c.key == key)
@@ -99,8 +111,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the CLI (token create) write while a server on the same data dir reads.
     cursor.execute("PRAGMA journal_mode=WAL")
-    # With WAL, NORMAL survives an application crash and skips an fsync per commit.
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk before it is acknowledged, so it survives a power cut too (NORMAL
+    # survives only a process crash). Writes are rare (templates, feedback): the fsync is affordable.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

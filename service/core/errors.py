@@ -50,6 +50,15 @@ class Forbidden(TactError):
     code = "forbidden"
 
 
+class TooManyRequests(TactError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class Unavailable(TactError):
     status_code = 503
     code = "unavailable"

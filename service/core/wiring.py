@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from service.analytics.service import Analytics
 from service.analytics.storage import AnalyticsStorage
 from service.auth.service import TokenService, UserService
+from service.auth.throttle import RateLimiter
 from service.auth.storage import AuthStorage
 from service.core.db import Database
 from service.core.settings import Settings
@@ -55,6 +56,7 @@ class Resources:
     search: SearchIndexes
     suggest: SuggestService
     analytics: Analytics
+    rate_limiter: RateLimiter
     checks: "object | None" = None  # checks.service.CheckService, once started
 
     @property
@@ -90,7 +92,7 @@ class Resources:
         checks = CheckService.open(settings, db, languages, detector, embedders)
         library.linter = Linter(library.renderer, search, checks)
         return cls(settings, db, languages, detector, tokens, users, library, embedders, search, suggest, analytics,
-                   checks)
+                   RateLimiter(settings.rate_limit_per_minute), checks)
 
     def close(self) -> None:
         self.suggest.close()

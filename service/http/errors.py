@@ -9,7 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 
-from service.core.errors import SignInRequired, TactError
+from service.core.errors import SignInRequired, TactError, TooManyRequests
 
 log = logging.getLogger("tact.app")
 
@@ -21,7 +21,8 @@ def _error(status: int, code: str, message: str, **extra) -> Response:
 def tact_error(request: Request, exc: TactError) -> Response:
     if isinstance(exc, SignInRequired) and not request.route_handler.opt.get("json"):
         return Redirect(path="/ui/login")
-    return Response(exc.to_dict(), status_code=exc.status_code, media_type=MediaType.JSON)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return Response(exc.to_dict(), status_code=exc.status_code, media_type=MediaType.JSON, headers=headers)
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
@@ -30,7 +31,10 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
     return _error(400, "bad_request", "; ".join(parts) or str(exc.detail))
 
 
-def http_error(_: Request, exc: HTTPException) -> Response:
+def http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 413:
+        limit = request.route_handler.resolve_request_max_body_size()
+        return _error(413, "too_large", f"the body is larger than the {limit} bytes this route accepts")
     return _error(exc.status_code, "http_error", str(exc.detail))
 
 

@@ -38,13 +38,13 @@ class Linter:
                 warnings.append({"kind": "near_duplicate", "template_id": other, "similarity": round(similarity, 3),
                                  "message": f"very close to template {other}"})
         rendered = self._renderer.render(template.body, SAMPLE_VARIABLES).text
-        warnings += self._check_warnings(rendered, template.language)
+        warnings += self._check_warnings(rendered, template.language, template.team_id)
         return msgspec.structs.replace(template, variables=variables, warnings=warnings)
 
-    def _check_warnings(self, text: str, language: str) -> list[dict[str, Any]]:
+    def _check_warnings(self, text: str, language: str, team_id: int | None) -> list[dict[str, Any]]:
         if self._checks is None or not text.strip():
             return []
-        result = self._checks.check(text, language)
+        result = self._checks.check(text, language, team_id=team_id)
         out = [{"kind": "check", "category": i.category, "rule": i.rule, "message": i.message,
                 "replacements": list(i.replacements)}
                for i in result.issues if i.severity != "info" and i.category in LINTED_CATEGORIES]
@@ -53,7 +53,7 @@ class Linter:
                         "message": f"the text reads as rude (tone score {result.tone.score})", "replacements": []})
         return out
 
-    def preview(self, body: str, language: str) -> dict[str, Any]:
+    def preview(self, body: str, language: str, team_id: int | None = None) -> dict[str, Any]:
         """The editor's live preview: rendered with sample values, unknown variables, check results."""
         try:
             rendered = self._renderer.render(body, SAMPLE_VARIABLES)
@@ -62,7 +62,7 @@ class Linter:
         warnings = [f"{v}: unknown variable" for v in self.unknown_variables(body)]
         issues, tone = [], None
         if self._checks is not None and plain_text(body).strip():
-            result = self._checks.check(rendered.text, language)
+            result = self._checks.check(rendered.text, language, team_id=team_id)
             tone = result.tone.label
             issues = [f"{i.category}: {i.message}" for i in result.issues if i.severity != "info"]
         return {"ok": True, "text": rendered.text, "missing": rendered.missing_variables, "warnings": warnings,

@@ -38,6 +38,17 @@ SAMPLE_VARIABLES = {
 
 MAX_BODY_CHARS = 20_000
 COMPILED_CACHE = 2048
+# Limits that keep one template from holding a worker or the memory (measured before them:
+# ``{{ 9**10000000 }}`` held a worker 64 s, ``('a' * 10**9)|length`` took 1 GB).
+MAX_OUTPUT_CHARS = 50_000  # a rendered reply; also the bound on any string or list a body builds
+MAX_RANGE = 1_000
+MAX_POWER_BITS = 4_096
+MAX_WIDTH = 1_000  # center/indent/wordwrap/format widths
+# Template features support replies never need and that make runaway renders easy.
+FORBIDDEN_NODES = {nodes.Macro: "macros", nodes.CallBlock: "call blocks", nodes.Import: "imports",
+                   nodes.FromImport: "imports", nodes.Include: "includes", nodes.Extends: "extends",
+                   nodes.Block: "blocks"}
+_FORMAT_WIDTH = re.compile(r"%[-#0 +]*(?:\*|\d{4,})|%[-#0 +]*\d*\.(?:\*|\d{4,})")
 
 
 class _MissingTracker:
@@ -120,10 +131,87 @@ class Rendered:
     missing_variables: list[str] = field(default_factory=list)
 
 
+def _too_long(size: int, what: str) -> None:
+    if size > MAX_OUTPUT_CHARS:
+        raise SecurityError(f"{what} would be longer than {MAX_OUTPUT_CHARS} characters")
+
+
+def _check_format(spec: str) -> None:
+    if _FORMAT_WIDTH.search(spec):
+        raise SecurityError(f"format widths above {MAX_WIDTH - 1} are not allowed")
+
+
+class LimitedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus bounds on what arithmetic, repetition and filters may build."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.globals.pop("lipsum", None)
+        self.globals["range"] = self._range
+        for name in ("center", "indent", "wordwrap"):
+            self.filters[name] = self._bounded_width(self.filters[name])
+        base_format, base_replace = self.filters["format"], self.filters["replace"]
+
+        def format_filter(value, *args, **kwargs):
+            _check_format(str(value))
+            return base_format(value, *args, **kwargs)
+
+        def replace_filter(eval_ctx, value, old, new, count=None):
+            text, old, new = str(value), str(old), str(new)
+            _too_long(len(text) + (text.count(old) if old else len(text) + 1) * max(0, len(new) - len(old)), "replace")
+            return base_replace(eval_ctx, value, old, new, count)
+
+        replace_filter.jinja_pass_arg = base_replace.jinja_pass_arg  # type: ignore[attr-defined]
+        self.filters["format"] = format_filter
+        self.filters["replace"] = replace_filter
+
+    @staticmethod
+    def _range(*args):
+        numbers = range(*args)
+        if len(numbers) > MAX_RANGE:
+            raise SecurityError(f"range() is limited to {MAX_RANGE} items")
+        return numbers
+
+    @staticmethod
+    def _bounded_width(base):
+        def bounded(value, width=80, *args, **kwargs):
+            if isinstance(width, int) and not isinstance(width, bool) and abs(width) >= MAX_WIDTH:
+                raise SecurityError(f"widths are limited to {MAX_WIDTH - 1}")
+            return base(value, width, *args, **kwargs)
+
+        return bounded
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            base_bits = max(abs(left), 2).bit_length() if isinstance(left, int) else 64
+            if abs(right) * base_bits > MAX_POWER_BITS:
+                raise SecurityError("that power is too large")
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                    _too_long(len(seq) * times, "a repeated string or list")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+
+def check_structure(tree: nodes.Template) -> None:
+    """Refuse, at save, what no support reply needs and what makes runaway renders easy."""
+    for node_type, name in FORBIDDEN_NODES.items():
+        found = next(iter(tree.find_all(node_type)), None)
+        if found is not None:
+            raise TemplateSyntaxInvalid(f"{name} are not allowed in templates", line=found.lineno or 1, column=1)
+    for loop in tree.find_all(nodes.For):
+        inner = next(iter(loop.find_all(nodes.For)), None)
+        if inner is not None:
+            raise TemplateSyntaxInvalid("a loop inside a loop is not allowed in templates", line=inner.lineno or 1, column=1)
+
+
 class SandboxedRenderer:
     def __init__(self) -> None:
-        self._env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=False,
-                                                  undefined=_undefined_class())
+        self._env = LimitedEnvironment(autoescape=False, keep_trailing_newline=False, undefined=_undefined_class())
         # Compiling a body costs milliseconds; /suggest renders the same few templates all day.
         self._compiled: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
@@ -134,6 +222,7 @@ class SandboxedRenderer:
             if found is not None:
                 self._compiled.move_to_end(body)
                 return found
+        self.check_syntax(body)  # size, syntax and structure: once per body, then cached compiled
         template = self._env.from_string(body)
         with self._lock:
             self._compiled[body] = template
@@ -145,10 +234,11 @@ class SandboxedRenderer:
         if len(body) > MAX_BODY_CHARS:
             raise TemplateSyntaxInvalid(f"body is longer than {MAX_BODY_CHARS} characters", line=1, column=1)
         try:
-            self._env.parse(body)
+            tree = self._env.parse(body)
         except TemplateSyntaxError as exc:
             raise TemplateSyntaxInvalid(exc.message or "syntax error", line=exc.lineno or 1,
                                         column=_column(body, exc.lineno)) from None
+        check_structure(tree)
 
     def variables(self, body: str) -> list[str]:
         """Dotted names a body reads (``customer.first_name``), in order of first use."""
@@ -170,8 +260,6 @@ class SandboxedRenderer:
         return found
 
     def render(self, body: str, variables: dict | None = None, today: dt.date | None = None) -> Rendered:
-        if len(body) > MAX_BODY_CHARS:
-            self.check_syntax(body)
         tracker = _MissingTracker()
         context = {k: _with_paths(v, k) for k, v in (variables or {}).items() if isinstance(k, str)}
         context.setdefault("today", (today or dt.date.today()).isoformat())
@@ -186,10 +274,12 @@ class SandboxedRenderer:
         except SecurityError as exc:
             # A body that reaches for Python internals renders nothing of them.
             raise TemplateSyntaxInvalid(f"unsafe template: {exc}", line=1, column=1) from None
-        except (UndefinedError, TypeError, ValueError, ArithmeticError) as exc:
+        except (UndefinedError, TypeError, ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
             raise TemplateSyntaxInvalid(f"template cannot be rendered: {exc}", line=1, column=1) from None
         finally:
             _tracker.reset(token)
+        if len(text) > MAX_OUTPUT_CHARS:
+            raise TemplateSyntaxInvalid(f"the template renders to more than {MAX_OUTPUT_CHARS} characters", line=1, column=1)
         return Rendered(text=_tidy(text), missing_variables=tracker.names)
 
 

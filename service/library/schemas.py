@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
+from service.core.types import MAX_ID, Id
+
 Language = Annotated[str, Meta(min_length=2, max_length=8, description="a language code the service serves (`en`, `ru`)")]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
 Body = Annotated[str, Meta(min_length=1, max_length=20_000)]
@@ -45,7 +47,7 @@ class TemplateCreate(Struct, forbid_unknown_fields=True):
     tags: Annotated[list[Tag], Meta(max_length=50)] = []
     shortcut: Shortcut | None = None
     status: Status = "published"
-    team_id: int | None = None
+    team_id: Id | None = None
     translation_group: Annotated[str, Meta(max_length=64)] | None = None
 
 
@@ -71,11 +73,11 @@ class TemplateVersion(Struct):
 
 
 class RevertRequest(Struct, forbid_unknown_fields=True):
-    version: Annotated[int, Meta(ge=1)]
+    version: Annotated[int, Meta(ge=1, le=MAX_ID)]
 
 
 class RenderRequest(Struct, forbid_unknown_fields=True):
-    template_id: int
+    template_id: Id
     variables: dict[str, Any] = {}
 
 

@@ -10,7 +10,7 @@ from service.library.schemas import Language
 
 
 class SuggestRequest(Struct, forbid_unknown_fields=True):
-    message: Annotated[str, Meta(max_length=1_000_000)]
+    message: Annotated[str, Meta(max_length=20_000, description="the customer's last message, at most 20,000 characters")]
     subject: Annotated[str, Meta(max_length=1_000)] | None = None
     language: Language | None = None
     k: Annotated[int, Meta(ge=1, le=10)] = 3

@@ -102,5 +102,6 @@ class SuggestService:
         snippet = redact(message)[:500] if keep else None
         self._analytics.record_suggestion(
             suggestion_id=suggestion_id, language=language, template_ids=dumps([s.template_id for s in suggestions]),
-            no_match=no_match, top_score=top, token_id=principal.token_id, created_at=now, snippet=snippet,
+            no_match=no_match, top_score=top, token_id=principal.token_id, team_id=principal.team_id, created_at=now,
+            snippet=snippet,
             gap_vector=vector if keep and (no_match or low_confidence) else None)

@@ -5,7 +5,8 @@ import pytest
 BAD_SUGGEST = [
     ({"message": ""}, 422),
     ({"message": "   "}, 422),
-    ({"message": "x" * 1_000_000}, 422),
+    ({"message": "x" * 1_000_000}, 413),
+    ({"message": "x" * 25_000}, 400),
     ({"message": "hello", "language": "de"}, 422),
     ({"message": "hello", "k": 0}, 400),
     ({"message": "hello", "k": 11}, 400),

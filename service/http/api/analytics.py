@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from service.analytics.schemas import FeedbackCreate, PromoteRequest
 from service.auth.guards import requires
+from service.core.types import PathId
 from service.http.deps import PrincipalDep, ResourcesDep
 from service.library.schemas import Template
 
@@ -20,8 +21,8 @@ class AnalyticsController(Controller):
     tags = ["analytics"]
 
     @post("/feedback", sync_to_thread=True, status_code=201)
-    def feedback(self, data: JSONBody[FeedbackCreate], resources: ResourcesDep) -> dict[str, Any]:
-        return resources.analytics.record(data.suggestion_id, data.template_id, data.action, data.edit_ratio)
+    def feedback(self, data: JSONBody[FeedbackCreate], resources: ResourcesDep, principal: PrincipalDep) -> dict[str, Any]:
+        return resources.analytics.record(data.suggestion_id, data.template_id, data.action, data.edit_ratio, principal)
 
     @get("/analytics/templates", sync_to_thread=True, guards=LEAD)
     def template_analytics(self, resources: ResourcesDep, principal: PrincipalDep,
@@ -29,15 +30,16 @@ class AnalyticsController(Controller):
         return resources.analytics.templates(principal, language)
 
     @get("/gaps", sync_to_thread=True, guards=LEAD)
-    def gaps(self, resources: ResourcesDep, language: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return resources.analytics.gaps(language)
+    def gaps(self, resources: ResourcesDep, principal: PrincipalDep,
+             language: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return resources.analytics.gaps(principal, language)
 
     @get("/templates/{template_id:int}/picks", sync_to_thread=True, guards=LEAD)
-    def picks(self, template_id: FromPath[int], resources: ResourcesDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    def picks(self, template_id: PathId, resources: ResourcesDep, principal: PrincipalDep) -> list[dict[str, Any]]:
         return resources.analytics.picks(template_id, principal)
 
     @post("/templates/{template_id:int}/promote", sync_to_thread=True, status_code=200, guards=LEAD)
-    def promote(self, template_id: FromPath[int], data: JSONBody[PromoteRequest], resources: ResourcesDep,
+    def promote(self, template_id: PathId, data: JSONBody[PromoteRequest], resources: ResourcesDep,
                 principal: PrincipalDep) -> Template:
         _, after = resources.analytics.promote(template_id, data.suggestion_ids, principal)
         return after

@@ -21,17 +21,19 @@ class CheckController(Controller):
         checks = _checks(resources)
         if data.template_id is not None:
             resources.library.get(data.template_id, principal)  # 404 for an unknown or hidden template
-        return checks.check(data.text, data.language, data.reply_to)
+        return checks.check(data.text, data.language, data.reply_to, team_id=principal.team_id)
 
     @get("/rules", sync_to_thread=True, guards=[requires("lead")])
-    def get_rules(self, resources: ResourcesDep) -> CheckRulesBody:
-        return _body(_checks(resources).rules())
+    def get_rules(self, resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
+        """The caller's team's rules (the global ones for admins and leads without a team)."""
+        return _body(_checks(resources).rules(principal.team_id))
 
     @put("/rules", sync_to_thread=True, guards=[requires("lead")])
-    def put_rules(self, data: JSONBody[CheckRulesBody], resources: ResourcesDep) -> CheckRulesBody:
+    def put_rules(self, data: JSONBody[CheckRulesBody], resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
+        """Replaces the caller's team's rules only."""
         rules = TeamRules(tuple(BannedPhrase(p.phrase, p.replacement, p.language, p.reason) for p in data.banned_phrases),
                           frozenset(data.disabled_rules))
-        return _body(_checks(resources).save_rules(rules))
+        return _body(_checks(resources).save_rules(rules, principal.team_id))
 
 
 def _body(rules: TeamRules) -> CheckRulesBody:

@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 from service.auth.guards import requires
 from service.core.errors import ValidationFailed
 from service.http.deps import PrincipalDep, ResourcesDep
-from service.http.files import export_response, run_import
+from service.http.files import MAX_IMPORT_BYTES, export_response, run_import
 
 class TransferController(Controller):
     path = "/"
@@ -23,7 +23,7 @@ class TransferController(Controller):
                language: FromQuery[str | None] = None) -> Response:
         return export_response(resources, principal, format, language)
 
-    @post("/import", status_code=200)
+    @post("/import", status_code=200, request_max_body_size=MAX_IMPORT_BYTES)
     async def import_library(self, request: Request, resources: ResourcesDep, principal: PrincipalDep,
                              format: FromQuery[Literal["files", "csv", "zendesk", "chatwoot"]]) -> dict[str, Any]:
         raw = await request.body()

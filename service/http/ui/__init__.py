@@ -13,16 +13,17 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, JSONBody, MultipartBody, URLEncodedBody
+from litestar.params import JSONBody, MultipartBody, URLEncodedBody
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 
 from service.auth.guards import SESSION_COOKIE, signed_in
 from service.auth.models import Principal
-from service.core.errors import TactError, Unauthorized
+from service.core.errors import TactError, TooManyRequests, Unauthorized
+from service.core.types import KIB, PathId
 from service.http.deps import PrincipalDep, ResourcesDep
-from service.http.files import export_response, run_import
+from service.http.files import MAX_IMPORT_BYTES, export_response, run_import
 from service.library.schemas import TemplateCreate, TemplateUpdate
 from service.library.service import fields_from
 
@@ -77,14 +78,21 @@ class SessionController(Controller):
 
     @post("/login", sync_to_thread=True)
     def login(self, request: Request, resources: ResourcesDep, data: URLEncodedBody[dict[str, str]]) -> Response:
+        client = request.client.host if request.client else ""
         try:
-            token, user = resources.users.login(data.get("email", ""), data.get("password", ""))
-        except Unauthorized:
-            page = _page(request, "login.html", None, error=_strings(request)["wrong_login"])
-            page.status_code = 401
+            token, user = resources.users.login(data.get("email", ""), data.get("password", ""), client)
+        except (Unauthorized, TooManyRequests) as exc:
+            limited = isinstance(exc, TooManyRequests)
+            page = _page(request, "login.html", None,
+                         error=exc.message if limited else _strings(request)["wrong_login"])
+            page.status_code = exc.status_code
+            if limited:
+                page.headers["Retry-After"] = str(exc.retry_after)
             return page
         response = Redirect(path="/ui/templates")
-        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600, path="/")
+        secure = request.url.scheme == "https" or resources.settings.secure_cookies
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600, path="/",
+                            secure=secure)
         response.set_cookie(LANG_COOKIE, user["language"], httponly=True, samesite="strict", max_age=365 * 86400)
         return response
 
@@ -134,7 +142,7 @@ class UIController(Controller):
 
     @get("/templates/{template_id:int}", sync_to_thread=True)
     def edit_template(self, request: Request, resources: ResourcesDep, principal: PrincipalDep,
-                      template_id: FromPath[int]) -> Response:
+                      template_id: PathId) -> Response:
         item = resources.library.get(template_id, principal)
         translations = [t for t in resources.library.list(principal, translation_group=item.translation_group, limit=None)
                         if t.id != item.id] if item.translation_group else []
@@ -166,14 +174,14 @@ class UIController(Controller):
         return Redirect(path=f"/ui/templates/{after.id}?message=saved")
 
     @post("/preview", sync_to_thread=True, opt={"json": True})
-    def preview(self, resources: ResourcesDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    def preview(self, resources: ResourcesDep, principal: PrincipalDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         """Live preview for the editor: rendered with sample values, lint and the check of the text."""
         language = data.get("language") if data.get("language") in resources.languages else resources.languages.default.code
-        return resources.library.linter.preview(str(data.get("body", "")), language)
+        return resources.library.linter.preview(str(data.get("body", "")), language, principal.team_id)
 
     @get("/templates/{template_id:int}/history", sync_to_thread=True)
     def history(self, request: Request, resources: ResourcesDep, principal: PrincipalDep,
-                template_id: FromPath[int]) -> Response:
+                template_id: PathId) -> Response:
         item = resources.library.get(template_id, principal, include_deleted=True)
         versions = resources.library.versions(template_id, principal)
         rows = []
@@ -189,7 +197,7 @@ class UIController(Controller):
         return _page(request, "history.html", principal, item=item, rows=list(reversed(rows)), message=message)
 
     @post("/templates/{template_id:int}/revert", sync_to_thread=True)
-    def revert(self, resources: ResourcesDep, principal: PrincipalDep, template_id: FromPath[int],
+    def revert(self, resources: ResourcesDep, principal: PrincipalDep, template_id: PathId,
                data: URLEncodedBody[dict[str, str]]) -> Response:
         version = _id(data.get("version"))
         if version is None:
@@ -209,7 +217,7 @@ class UIController(Controller):
 
     @get("/gaps", sync_to_thread=True)
     def gaps(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
-        return _page(request, "gaps.html", principal, topics=resources.analytics.gaps(request.query_params.get("language") or None))
+        return _page(request, "gaps.html", principal, topics=resources.analytics.gaps(principal, request.query_params.get("language") or None))
 
     @get("/import-export", sync_to_thread=False)
     def import_export(self, request: Request, principal: PrincipalDep) -> Response:
@@ -219,7 +227,7 @@ class UIController(Controller):
     def export(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
         return export_response(resources, principal, request.query_params.get("format", "files"))
 
-    @post("/import")
+    @post("/import", request_max_body_size=MAX_IMPORT_BYTES + 64 * KIB)
     async def import_file(self, request: Request, resources: ResourcesDep, principal: PrincipalDep,
                           data: MultipartBody[dict[str, Any]]) -> Response:
         upload = data.get("file")
