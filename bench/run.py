@@ -7,18 +7,15 @@ import json
 import os
 import platform
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 from bench import check_bench, data, suggest_bench
 from index.embedder import load_embedder
 from service.library.files import read_library
+from tests.servers import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "bench" / "REPORT.md"
@@ -35,28 +32,6 @@ def machine() -> str:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(data_dir: Path, port: int, token: str) -> subprocess.Popen:
-    env = {**os.environ, "TACT_BOOTSTRAP_TOKEN": token, "TACT_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    process.kill()
-    raise RuntimeError("server did not start")
 
 
 def pct(x: float) -> str:
@@ -113,13 +88,12 @@ def main() -> int:
 
     print("suggest latency over HTTP …", flush=True)
     token = "bench-token"
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp), port, token)
+        server, url = start_server(Path(tmp), token, grammar=False, timeout=300)
         try:
             en_index, _ = suggest_bench.build(data.bitext(10), minilm)
             queries = [q for q, _ in random.Random(3).sample(data.bitext(10).queries, 300)]
-            lat = suggest_bench.latency_over_http(f"http://127.0.0.1:{port}", token, queries, minilm, en_index)
+            lat = suggest_bench.latency_over_http(url, token, queries, minilm, en_index)
         finally:
             server.terminate()
             server.wait(30)

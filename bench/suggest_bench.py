@@ -13,7 +13,6 @@ from index.lexical import LexicalIndex
 from index.library import Document, LanguageIndex
 from index.store import FaissStore
 
-
 # as in service/languages/<code>/language.yaml
 STOPWORDS = {"en": "en", "ru": None}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bm25s
 import numpy as np
 
+
 class LexicalIndex:
     def __init__(self, stopwords: str | None = None) -> None:
         """``stopwords``: a bm25s stop-word list name (``"en"``), or None for none."""

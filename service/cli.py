@@ -62,11 +62,10 @@ def cmd_library_import(args) -> int:
 
 
 def cmd_token_create(args) -> int:
-    from service.core.wiring import open_auth
-
     import datetime as dt
 
     from service.core.db import utcnow
+    from service.core.wiring import open_auth
 
     tokens, _ = open_auth(_settings(args))
     expires = utcnow() + dt.timedelta(days=args.expires_days) if args.expires_days else None
@@ -138,7 +137,6 @@ def cmd_train_tone(args) -> int:
 def cmd_models_check(args) -> int:
     """Load every configured model once: ``make setup`` proves they are installed and offline."""
     from index.embedder import load_embedder
-
     from service.languages import load_languages
 
     settings = Settings.from_env()

@@ -3,18 +3,17 @@ leads' UI, taken with headless Debian Chromium against a real service."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.e2e.conftest import CHROMIUM, EXTENSION, FIXTURES, _serve, free_port  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, EXTENSION, FIXTURES, _serve  # noqa: E402
+from tests.servers import start_server  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 TOKEN = "screenshot-token"
@@ -22,28 +21,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 
-def start(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-                               env={**os.environ, "TACT_BOOTSTRAP_TOKEN": TOKEN, "TACT_LOG_LEVEL": "WARNING"}, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json()["grammar"]["available"]:
-                return process, url
-        except (httpx.HTTPError, ValueError, KeyError):
-            time.sleep(1)
-    process.kill()
-    raise SystemExit("service did not start")
-
-
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="tact-shots-"))
-    server, url = start(data_dir)
+    server, url = start_server(data_dir, TOKEN)
     try:
         subprocess.run([sys.executable, "-m", "service.cli", "user", "add", "--data-dir", str(data_dir), "--email", "lena@acme.example",
                         "--name", "Lena", "--role", "admin", "--password", "screenshots-1"], check=True, cwd=ROOT, capture_output=True)

@@ -9,7 +9,6 @@ from msgspec import Meta, Struct
 
 from service.core.types import Id
 
-
 MAX_TEXT = 20_000  # characters: a long reply is 3,000; the bound keeps one request from holding others
 
 

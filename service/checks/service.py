@@ -6,7 +6,16 @@ from __future__ import annotations
 import logging
 import time
 
-from service.checks.base import Check, CheckContext, CheckResponse, Finding, Issue, SentenceTone, TeamRules, Tone
+from service.checks.base import (
+    Check,
+    CheckContext,
+    CheckResponse,
+    Finding,
+    Issue,
+    SentenceTone,
+    TeamRules,
+    Tone,
+)
 from service.checks.grammar import GrammarCheck
 from service.checks.languagetool import LanguageToolServer
 from service.checks.registry import CheckDeps, build_checks

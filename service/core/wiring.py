@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from service.analytics.service import Analytics
 from service.analytics.storage import AnalyticsStorage
 from service.auth.service import TokenService, UserService
-from service.auth.throttle import RateLimiter
 from service.auth.storage import AuthStorage
+from service.auth.throttle import RateLimiter
 from service.core.db import Database
 from service.core.settings import Settings
 from service.languages import LanguageRegistry, load_languages
@@ -87,7 +87,9 @@ class Resources:
         if not settings.bootstrap_token and not tokens.any_token():
             log.warning("no API tokens yet", extra={"hint": f"run: tact token create --data-dir {settings.data_dir} "
                                                             "--role admin --name me"})
-        from service.checks.service import CheckService  # imports LanguageTool's client; after the library
+        from service.checks.service import (
+            CheckService,  # imports LanguageTool's client; after the library
+        )
 
         checks = CheckService.open(settings, db, languages, detector, embedders)
         library.linter = Linter(library.renderer, search, checks)

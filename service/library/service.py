@@ -17,7 +17,12 @@ from service.core.db import utcnow
 from service.core.errors import Conflict, NotFound, ValidationFailed
 from service.languages import LanguageRegistry
 from service.library.rendering import SAMPLE_VARIABLES, SandboxedRenderer
-from service.library.schemas import Template, TemplateCreate, TemplateUpdate, TemplateVersion
+from service.library.schemas import (
+    Template,
+    TemplateCreate,
+    TemplateUpdate,
+    TemplateVersion,
+)
 from service.library.storage import TemplateStorage, row_to_template, templates
 
 log = logging.getLogger("tact.library")

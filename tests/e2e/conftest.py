@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import ROOT, start_server
+
 EXTENSION = ROOT / "extension"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHROMIUM = os.environ.get("TACT_CHROMIUM", "/usr/bin/chromium")
@@ -24,36 +20,11 @@ E2E_TOKEN = "e2e-admin-token"
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """`tact serve` on a fresh data dir: starter library, real models, real LanguageTool."""
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    port = free_port()
-    env = {**os.environ, "TACT_BOOTSTRAP_TOKEN": E2E_TOKEN, "TACT_LOG_LEVEL": "WARNING"}
-    log = open(data_dir / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            health = httpx.get(f"{url}/health", timeout=2).json()
-            if health["grammar"]["available"]:
-                break
-        except (httpx.HTTPError, ValueError, KeyError):
-            pass
-        if process.poll() is not None:
-            raise RuntimeError((data_dir / "server.log").read_text()[-3000:])
-        time.sleep(1)
-    else:
-        process.kill()
-        raise RuntimeError("the service did not become ready")
+    process, url = start_server(data_dir, E2E_TOKEN)
     yield {"url": url, "token": E2E_TOKEN, "data_dir": data_dir}
     process.terminate()
     process.wait(30)

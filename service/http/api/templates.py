@@ -8,7 +8,13 @@ from litestar.params import FromQuery, JSONBody, Parameter
 from service.auth.guards import requires
 from service.core.types import MAX_ID, MIB, PathId
 from service.http.deps import PrincipalDep, ResourcesDep
-from service.library.schemas import RevertRequest, Template, TemplateCreate, TemplateUpdate, TemplateVersion
+from service.library.schemas import (
+    RevertRequest,
+    Template,
+    TemplateCreate,
+    TemplateUpdate,
+    TemplateVersion,
+)
 
 LEAD = [requires("lead")]
 

@@ -12,6 +12,7 @@ from service.core.errors import ValidationFailed
 from service.http.deps import PrincipalDep, ResourcesDep
 from service.http.files import MAX_IMPORT_BYTES, export_response, run_import
 
+
 class TransferController(Controller):
     path = "/"
     tags = ["library"]
