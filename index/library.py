@@ -90,6 +90,14 @@ class LanguageIndex:
     def __len__(self) -> int:
         return len(self._documents)
 
+    def __contains__(self, template_id: object) -> bool:
+        return template_id in self._documents
+
+    def documents(self) -> dict[int, Document]:
+        """What the index holds now (a copy): compared with the library to apply only differences."""
+        with self._lock:
+            return dict(self._documents)
+
     @property
     def vector_count(self) -> int:
         return len(self._store)
@@ -120,26 +128,38 @@ class LanguageIndex:
         self.train_now()
 
     def upsert(self, document: Document, revision: str | None = None) -> None:
-        rows = self.embedder.encode(document.texts())
-        with self._lock:
-            self._store.remove(self._ids_of(document.template_id))
-            self._documents[document.template_id] = document
-            self._put_vectors(document.template_id, rows)
-            if revision is not None:
-                self.revision = revision
-            self._changed()
+        self.apply([document], [], revision)
 
     def remove(self, template_id: int, revision: str | None = None) -> bool:
+        existed = template_id in self._documents
+        self.apply([], [template_id], revision)
+        return existed
+
+    def apply(self, documents: list[Document], removed: list[int], revision: str | None = None,
+              progress: Progress | None = None, batch_size: int = 256) -> None:
+        """Replace ``documents`` and drop ``removed`` in one step: one batched encode, one rebuild of
+        BM25 and the threshold, one retrain, however many templates an import brings."""
+        texts = [(d.template_id, d.texts()) for d in documents]
+        flat = [s for _, ts in texts for s in ts]
+        vectors = np.zeros((len(flat), self.embedder.dim), np.float32)
+        for start in range(0, len(flat), batch_size):
+            vectors[start:start + batch_size] = self.embedder.encode(flat[start:start + batch_size])
+            if progress:
+                progress(min(start + batch_size, len(flat)), len(flat))
         with self._lock:
-            if template_id not in self._documents:
-                return False
-            existed = self._documents.pop(template_id, None) is not None
-            self._store.remove(self._ids_of(template_id))
-            self._vectors.pop(template_id, None)
+            for template_id in removed:
+                if self._documents.pop(template_id, None) is not None:
+                    self._store.remove(self._ids_of(template_id))
+                    self._vectors.pop(template_id, None)
+            offset = 0
+            for document, (template_id, ts) in zip(documents, texts):
+                self._store.remove(self._ids_of(template_id))
+                self._documents[template_id] = document
+                self._put_vectors(template_id, vectors[offset:offset + len(ts)])
+                offset += len(ts)
             if revision is not None:
                 self.revision = revision
             self._changed()
-        return existed
 
     def _put_vectors(self, template_id: int, rows: np.ndarray) -> None:
         ids = template_id * SLOTS + np.arange(len(rows), dtype=np.int64)
@@ -283,15 +303,17 @@ class LanguageIndex:
             _write_json(folder / "documents.json", docs)
             _write_json(folder / "manifest.json", self.manifest())
 
-    def load(self, folder: Path, expected_revision: str) -> bool:
-        """Load a saved index if it was built by this model for this library revision."""
+    def load(self, folder: Path, expected_revision: str | None = None) -> bool:
+        """Load a saved index if this model built it (and, when given, for this library revision;
+        without one the caller brings it up to date with ``apply``)."""
         folder = Path(folder)
         try:
             manifest = json.loads((folder / "manifest.json").read_text())
         except (OSError, ValueError):
             return False
         if (manifest.get("format") != FORMAT_VERSION or manifest.get("model") != self.embedder.name
-                or manifest.get("dim") != self.embedder.dim or manifest.get("revision") != expected_revision):
+                or manifest.get("dim") != self.embedder.dim
+                or (expected_revision is not None and manifest.get("revision") != expected_revision)):
             return False
         try:
             store = load_store(folder / "vectors.faiss", self._store_kind)
@@ -304,7 +326,7 @@ class LanguageIndex:
                                for d in docs}
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
                              for tid, doc in self._documents.items()}
-            self.revision = expected_revision
+            self.revision = manifest.get("revision", "") if expected_revision is None else expected_revision
             self._changed()
             self._saved_generation = self._generation
         self.train_now()

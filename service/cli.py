@@ -54,8 +54,10 @@ def cmd_library_import(args) -> int:
 
     configure("WARNING")
     report = import_folder(open_library(_settings(args)), Path(args.folder))
-    for problem in report.problems:
-        print(problem)
+    for label, message in report.problems:
+        print(f"error: {label}: {message}")
+    if report.problems:
+        print("nothing was imported: an import is all or nothing")
     print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
     print("a running server on this data dir picks the changes up within seconds")
     return 1 if report.problems else 0

@@ -17,6 +17,7 @@ from service.core.settings import Settings
 from service.languages import LanguageRegistry, load_languages
 from service.languages.detect import LanguageDetector
 from service.library.importer import import_folder
+from service.library.jobs import ImportJobs
 from service.library.lint import Linter
 from service.library.rendering import SandboxedRenderer
 from service.library.service import TemplateService
@@ -57,6 +58,7 @@ class Resources:
     suggest: SuggestService
     analytics: Analytics
     rate_limiter: RateLimiter
+    imports: ImportJobs
     checks: "object | None" = None  # checks.service.CheckService, once started
 
     @property
@@ -94,9 +96,10 @@ class Resources:
         checks = CheckService.open(settings, db, languages, detector, embedders)
         library.linter = Linter(library.renderer, search, checks)
         return cls(settings, db, languages, detector, tokens, users, library, embedders, search, suggest, analytics,
-                   RateLimiter(settings.rate_limit_per_minute), checks)
+                   RateLimiter(settings.rate_limit_per_minute), ImportJobs(db, library), checks)
 
     def close(self) -> None:
+        self.imports.close()
         self.suggest.close()
         self.search.stop()
         if self.checks is not None:

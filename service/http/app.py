@@ -20,6 +20,7 @@ from service.core.wiring import Resources
 from service.http.api import api_router, health
 from service.http.deps import DEPENDENCIES
 from service.http.errors import HANDLERS
+from service.http.openapi import describe_downloads
 from service.http.requests import TactRequest
 from service.http.ui import template_config, ui_handlers
 
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # uses bearer tokens, which a browser never sends by itself.
     csrf = CSRFConfig(secret=_secret(settings), cookie_samesite="strict", cookie_secure=settings.secure_cookies,
                       exclude=["^/api/", "^/health", "^/schema"])
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, api_router, *ui_handlers],
         csrf_config=csrf,
         dependencies=DEPENDENCIES,
@@ -69,3 +70,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
         logging_config=None,  # core.logs owns logging: JSON lines
     )
+    describe_downloads(app.openapi_schema)
+    return app

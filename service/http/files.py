@@ -9,7 +9,7 @@ import anyio
 from litestar import Response
 
 from service.core.errors import ValidationFailed
-from service.library.formats import export_file, import_file
+from service.library.formats import export_file, import_file, read_file
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -22,7 +22,20 @@ def export_response(resources, principal, format: str, language: str | None = No
 
 
 async def run_import(resources, principal, format: str, raw: bytes) -> dict[str, Any]:
-    """An uploaded file into the library, off the event loop (API and web UI)."""
+    """An uploaded file into the library at once, off the event loop (``POST /api/v1/import``)."""
     if len(raw) > MAX_IMPORT_BYTES:
         raise ValidationFailed("import files are limited to 20 MB")
     return await anyio.to_thread.run_sync(import_file, resources.library, resources.detector, principal, format, raw)
+
+
+async def start_import(resources, principal, format: str, raw: bytes) -> dict[str, Any]:
+    """An uploaded file as an import job (API and web UI): read and checked now, imported in the
+    background; the job reports progress and can be cancelled."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ValidationFailed("import files are limited to 20 MB")
+
+    def submit() -> dict[str, Any]:
+        items, problems = read_file(resources.library, resources.detector, principal, format, raw)
+        return resources.imports.submit(items, problems, format, principal)
+
+    return await anyio.to_thread.run_sync(submit)

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import tempfile
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
 from service.auth.models import Principal
-from service.core.errors import TactError, ValidationFailed
+from service.core.errors import ValidationFailed
+from service.core.jsonbody import decode_json
 from service.languages.detect import LanguageDetector
-from service.library.files import Problem
-from service.library.importer import ImportReport, import_folder
+from service.library.importer import Problems, folder_items
 from service.library.rendering import plain_text
-from service.library.schemas import Template, TemplateCreate
-from service.library.service import TemplateService, fields_from
+from service.library.schemas import Template
+from service.library.service import ImportItem, ImportResult, TemplateService
 
 CSV_FIELDS = ("title", "language", "body", "triggers", "tags", "shortcut", "status", "translation_group")
 
@@ -73,46 +72,71 @@ def export_csv(templates: list[Template]) -> str:
     return out.getvalue()
 
 
-def import_zip(library: TemplateService, data: bytes, principal: Principal) -> ImportReport:
+# A zip is checked before anything is extracted: its declared sizes and their ratio to the
+# compressed ones (a 1 MB bomb expanded to 1.2 GB in memory before), then the actual sizes as read.
+MAX_ZIP_ENTRIES = 10_000
+MAX_ENTRY_BYTES = 1 * 1024 * 1024
+MAX_ZIP_TOTAL = 64 * 1024 * 1024
+MAX_RATIO = 100
+
+
+def _safe_name(name: str) -> bool:
+    path = PurePosixPath(name.replace("\\", "/"))
+    return not (path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]))
+
+
+def read_zip(data: bytes, languages, renderer, team_id: int | None) -> tuple[list[ImportItem], Problems]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ValidationFailed("not a zip archive of a responses/ folder") from None
-    with tempfile.TemporaryDirectory() as tmp, archive:
-        root = Path(tmp)
-        for member in archive.infolist():
-            target = (root / member.filename).resolve()
-            if not str(target).startswith(str(root.resolve())) or member.is_dir() or not member.filename.endswith(".md"):
-                continue  # no path escapes, only template files
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(member))
-        return import_folder(library, root, principal, key_prefix="import:")
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_ZIP_ENTRIES:
+            raise ValidationFailed(f"the zip has {len(members)} files; at most {MAX_ZIP_ENTRIES}")
+        declared = sum(m.file_size for m in members)
+        if declared > MAX_ZIP_TOTAL:
+            raise ValidationFailed(f"the zip expands to {declared} bytes; at most {MAX_ZIP_TOTAL}")
+        problems: Problems = []
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            for member in members:
+                if not _safe_name(member.filename):
+                    problems.append((member.filename, "a path outside the archive's folder; refused"))
+                    continue
+                if not member.filename.endswith(".md"):
+                    continue  # READMEs, pictures: not templates
+                if member.file_size > MAX_ENTRY_BYTES:
+                    problems.append((member.filename, f"{member.file_size} bytes; a template file is at most {MAX_ENTRY_BYTES}"))
+                    continue
+                if member.compress_size and member.file_size / member.compress_size > MAX_RATIO and member.file_size > 4096:
+                    problems.append((member.filename, "compressed more than 100:1; refused as a zip bomb"))
+                    continue
+                with archive.open(member) as fh:
+                    content = fh.read(MAX_ENTRY_BYTES + 1)
+                if len(content) > MAX_ENTRY_BYTES:  # it lied about its size
+                    problems.append((member.filename, f"larger than {MAX_ENTRY_BYTES} bytes"))
+                    continue
+                target = root / member.filename
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            items, found = folder_items(root, languages, renderer, team_id, key_prefix="import:")
+        return items, problems + found
 
 
-def _create_all(library: TemplateService, items: list[dict], principal: Principal, key: str) -> ImportReport:
-    report = ImportReport()
-    for n, item in enumerate(items):
-        try:
-            created = library.create(fields_from(item, TemplateCreate), principal)
-        except TactError as exc:
-            report.problems.append(Problem(Path(f"{key}[{n}]"), exc.message))
-            continue
-        report.created.append(created.id)
-    return report
-
-
-def import_csv(library: TemplateService, text: str, principal: Principal) -> ImportReport:
+def read_csv(text: str) -> list[ImportItem]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"title", "language", "body"} <= set(reader.fieldnames):
         raise ValidationFailed("CSV needs at least the columns title, language, body")
     items = []
-    for row in reader:
-        items.append({"title": row.get("title") or "", "language": row.get("language") or "", "body": row.get("body") or "",
-                      "triggers": [t for t in (row.get("triggers") or "").splitlines() if t.strip()],
-                      "tags": [t for t in (row.get("tags") or "").split(",") if t.strip()],
-                      "shortcut": row.get("shortcut") or None, "status": row.get("status") or "published",
-                      "translation_group": row.get("translation_group") or None})
-    return _create_all(library, items, principal, "csv")
+    for n, row in enumerate(reader, 2):  # row 1 is the header
+        items.append(ImportItem({"title": row.get("title") or "", "language": row.get("language") or "",
+                                 "body": row.get("body") or "",
+                                 "triggers": [t for t in (row.get("triggers") or "").splitlines() if t.strip()],
+                                 "tags": [t for t in (row.get("tags") or "").split(",") if t.strip()],
+                                 "shortcut": row.get("shortcut") or None, "status": row.get("status") or "published",
+                                 "translation_group": row.get("translation_group") or None}, label=f"row {n}"))
+    return items
 
 
 def map_variables(body: str, mapping: dict[str, str]) -> str:
@@ -125,41 +149,40 @@ def map_variables(body: str, mapping: dict[str, str]) -> str:
 
 def _records(raw: bytes, key: str, expected: str) -> list[dict]:
     """The list of objects in an export: the whole JSON, or the list under ``key``."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"not valid JSON: {exc}") from None
+    data = decode_json(raw, max_depth=64)
     records = data.get(key, data) if isinstance(data, dict) else data
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ValidationFailed(f"expected {expected}")
     return records
 
 
-def import_zendesk(library: TemplateService, raw: bytes, principal: Principal, detector: LanguageDetector) -> ImportReport:
+def read_zendesk(raw: bytes, detector: LanguageDetector) -> list[ImportItem]:
     macros = _records(raw, "macros", "Zendesk's macros export: {\"macros\": [...]}")
     items = []
-    for macro in macros:
+    for n, macro in enumerate(macros, 1):
         actions = {a.get("field"): a.get("value") for a in macro.get("actions", []) if isinstance(a, dict)}
         body = actions.get("comment_value") or _strip_html(actions.get("comment_value_html") or "")
         if isinstance(body, list):
             body = body[-1]
         body = map_variables(str(body or ""), ZENDESK_VARIABLES)
         title = str(macro.get("title") or "").replace("::", " / ")
-        items.append({"title": title, "language": detector.detect(plain_text(body) or title), "body": body,
-                      "tags": ["zendesk"], "status": "published" if macro.get("active", True) else "draft"})
-    return _create_all(library, items, principal, "zendesk")
+        items.append(ImportItem({"title": title, "language": detector.detect(plain_text(body) or title), "body": body,
+                                 "tags": ["zendesk"], "status": "published" if macro.get("active", True) else "draft"},
+                                label=f"macro {n} ({title[:40]})"))
+    return items
 
 
-def import_chatwoot(library: TemplateService, raw: bytes, principal: Principal, detector: LanguageDetector) -> ImportReport:
+def read_chatwoot(raw: bytes, detector: LanguageDetector) -> list[ImportItem]:
     responses = _records(raw, "payload", "Chatwoot canned responses: [{\"short_code\": ..., \"content\": ...}]")
     items = []
-    for item in responses:
+    for n, item in enumerate(responses, 1):
         code = str(item.get("short_code") or "").strip()
         body = map_variables(str(item.get("content") or ""), CHATWOOT_VARIABLES)
-        items.append({"title": code.replace("_", " ").replace("-", " ").capitalize() or body[:40],
-                      "language": detector.detect(plain_text(body) or code),
-                      "body": body, "shortcut": slug(code) or None, "tags": ["chatwoot"]})
-    return _create_all(library, items, principal, "chatwoot")
+        items.append(ImportItem({"title": code.replace("_", " ").replace("-", " ").capitalize() or body[:40],
+                                 "language": detector.detect(plain_text(body) or code),
+                                 "body": body, "shortcut": slug(code) or None, "tags": ["chatwoot"]},
+                                label=f"response {n} ({code[:40]})"))
+    return items
 
 
 def _strip_html(html: str) -> str:
@@ -171,27 +194,40 @@ FORMATS = ("files", "csv", "zendesk", "chatwoot")
 EXPORTS = {"files": ("application/zip", "tact-responses.zip"), "csv": ("text/csv", "tact-templates.csv")}
 
 
-def import_file(library: TemplateService, detector: LanguageDetector, principal: Principal, format: str,
-                raw: bytes) -> dict:
-    """An uploaded file in one of ``FORMATS``, from the API or the web UI; the report as JSON."""
+def read_file(library: TemplateService, detector: LanguageDetector, principal: Principal, format: str,
+              raw: bytes) -> tuple[list[ImportItem], Problems]:
+    """An uploaded file in one of ``FORMATS`` as import items (and its files' problems); a file
+    that cannot be read at all is a ValidationFailed."""
     if not raw:
         raise ValidationFailed("the file is empty: send the file itself")
     if format == "files":
-        report = import_zip(library, raw, principal)
-    elif format == "csv":
+        return read_zip(raw, library.languages.codes, library.renderer, principal.team_id)
+    if format == "csv":
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationFailed("CSV must be UTF-8") from None
-        report = import_csv(library, text, principal)
-    elif format == "zendesk":
-        report = import_zendesk(library, raw, principal, detector)
-    elif format == "chatwoot":
-        report = import_chatwoot(library, raw, principal, detector)
-    else:
-        raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}")
-    return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-            "problems": [{"file": str(p.path), "message": p.message} for p in report.problems]}
+        return read_csv(text), []
+    if format == "zendesk":
+        return read_zendesk(raw, detector), []
+    if format == "chatwoot":
+        return read_chatwoot(raw, detector), []
+    raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}")
+
+
+def report(result: ImportResult) -> dict:
+    """An import's outcome as the API shows it."""
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+            "problems": [{"file": label, "message": message} for label, message in result.problems]}
+
+
+def import_file(library: TemplateService, detector: LanguageDetector, principal: Principal, format: str,
+                raw: bytes) -> dict:
+    """Read and import at once (the synchronous ``POST /api/v1/import``): all or nothing."""
+    items, problems = read_file(library, detector, principal, format, raw)
+    if problems:
+        return report(ImportResult(problems=problems))
+    return report(library.import_batch(items, principal))
 
 
 def export_file(templates: list[Template], format: str) -> tuple[bytes, str, str]:

@@ -76,6 +76,35 @@ class RevertRequest(Struct, forbid_unknown_fields=True):
     version: Annotated[int, Meta(ge=1, le=MAX_ID)]
 
 
+class ImportProblem(Struct):
+    file: str  # the file, row or record it is about
+    message: str
+
+
+class ImportReport(Struct):
+    created: list[int]
+    updated: list[int]
+    unchanged: list[int]
+    problems: list[ImportProblem]
+
+
+class ImportJob(Struct):
+    id: str
+    format: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    phase: Literal["queued", "validating", "saving", "indexing", "finished"]
+    done: int
+    total: int
+    progress: float
+    cancel_requested: bool
+    result: ImportReport | None
+    error: str | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
 class RenderRequest(Struct, forbid_unknown_fields=True):
     template_id: Id
     variables: dict[str, Any] = {}

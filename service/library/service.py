@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 import msgspec
@@ -14,7 +15,7 @@ import msgspec
 from service.auth.models import Principal
 from service.auth.policy import POLICY, TeamPolicy
 from service.core.db import utcnow
-from service.core.errors import Conflict, NotFound, ValidationFailed
+from service.core.errors import Conflict, NotFound, TactError, ValidationFailed
 from service.languages import LanguageRegistry
 from service.library.rendering import SAMPLE_VARIABLES, SandboxedRenderer
 from service.library.schemas import (
@@ -29,7 +30,39 @@ log = logging.getLogger("tact.library")
 
 EDITABLE = ("title", "language", "body", "triggers", "tags", "shortcut", "status", "translation_group")
 
-Listener = Callable[[Template | None, Template | None], None]
+# Called after each commit with every (before, after) pair it made (None for a side that is absent)
+# and, for imports, where to report progress.
+Listener = Callable[..., None]
+
+
+class _Clashes(Exception):
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+
+
+class Cancelled(Exception):
+    """An import was cancelled before it committed: nothing was written."""
+
+
+@dataclass
+class ImportItem:
+    """One template to import: its fields as a form or a file gives them, where it came from (for
+    problems), and for the responses/ format the file key that matches an earlier import."""
+
+    fields: dict[str, Any]
+    label: str
+    source_key: str | None = None
+
+
+@dataclass
+class ImportResult:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (label, message); any means nothing written
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 def _clean_list(items: Iterable[str]) -> list[str]:
@@ -104,13 +137,15 @@ class TemplateService:
 
     # ------------------------------------------------------------------ writes
     def subscribe(self, listener: Listener) -> None:
-        """Called with (before, after) after every committed change; None for a side that is absent."""
         self._listeners.append(listener)
 
     def _notify(self, before: Template | None, after: Template | None) -> None:
+        self._notify_all([(before, after)])
+
+    def _notify_all(self, changes: list[tuple[Template | None, Template | None]], progress=None) -> None:
         for listener in self._listeners:
             try:
-                listener(before, after)
+                listener(changes, progress)
             except Exception:  # noqa: BLE001 - the change is committed; a listener catches up later
                 log.exception("template change listener failed")
 
@@ -176,6 +211,104 @@ class TemplateService:
             after = self.get(template_id)
             self._notify(before, after)
         return before, after
+
+    # ------------------------------------------------------------------ imports
+    def import_batch(self, items: list[ImportItem], principal: Principal, progress: Progress | None = None,
+                     cancelled: Callable[[], bool] = lambda: False, chunk: int = 500,
+                     on_saved: Callable[[], None] = lambda: None) -> ImportResult:
+        """All of ``items`` or none: every item is validated first (schema, language, body, shortcut
+        clashes in the batch and with the library); any problem writes nothing. Then one
+        transaction, and one notification (one batched encode for the index). ``cancelled`` is
+        asked between chunks; a cancel before the commit writes nothing."""
+        progress = progress or (lambda phase, done, total: None)
+        team_id = principal.team_id
+        self.policy.require_write(principal, team_id, "import templates for that team")
+        result = ImportResult()
+        keys = [i.source_key for i in items if i.source_key]
+        existing_ids = self.storage.ids_by_source_key(keys) if keys else {}
+        current = {}
+        for start in range(0, len(existing_ids), 1000):
+            current.update(self.storage.live(list(existing_ids.values())[start:start + 1000], include_deleted=True))
+        plans: list[tuple[ImportItem, dict[str, Any], Template | None]] = []
+        shortcuts: dict[tuple[str, str], str] = {}
+        for n, item in enumerate(items, 1):
+            if n % chunk == 0:
+                if cancelled():
+                    raise Cancelled
+                progress("validating", n, len(items))
+            try:
+                before = current.get(existing_ids.get(item.source_key)) if item.source_key else None
+                schema = TemplateUpdate if before is not None else TemplateCreate
+                data = fields_from({k: v for k, v in item.fields.items() if k in EDITABLE}, schema)
+                given = {k: getattr(data, k) for k in EDITABLE if getattr(data, k) is not None}
+                base = {k: getattr(before, k) for k in EDITABLE} if before is not None else {}
+                values = self._validated({**base, **given})
+                if values["shortcut"]:
+                    clash = shortcuts.setdefault((values["language"], values["shortcut"]), item.label)
+                    if clash != item.label:
+                        raise Conflict(f"shortcut {values['shortcut']!r} is also used by {clash}")
+            except TactError as exc:
+                result.problems.append((item.label, exc.message))
+                continue
+            plans.append((item, values, before))
+        progress("validating", len(items), len(items))
+        if result.problems:
+            return result
+        now = utcnow()
+        written: list[tuple[Template | None, int]] = []
+        with self.change_lock:
+            try:
+                self._write_batch(plans, principal, now, written, result, progress, cancelled, chunk)
+            except _Clashes as clashes:
+                return ImportResult(problems=clashes.problems)
+            progress("saving", len(plans), len(plans))
+            on_saved()
+            after: dict[int, Template] = {}
+            ids = [i for _, i in written]
+            for start in range(0, len(ids), 1000):
+                after.update(self.storage.live(ids[start:start + 1000]))
+            self._notify_all([(before, after.get(i)) for before, i in written],
+                             lambda done, total: progress("indexing", done, total))
+        return result
+
+    def _write_batch(self, plans, principal: Principal, now, written, result: ImportResult, progress, cancelled,
+                     chunk: int) -> None:
+        """The validated plans in one transaction; a cancel or a clash rolls all of it back."""
+        team_id, languages = principal.team_id, set()
+        with self.storage.db.begin() as conn:
+            for n, (item, values, before) in enumerate(plans, 1):
+                if n % chunk == 0:
+                    if cancelled():
+                        raise Cancelled
+                    progress("saving", n, len(plans))
+                try:
+                    self._check_shortcut(conn, values["language"], values["shortcut"], before and before.id, team_id)
+                except Conflict as exc:
+                    result.problems.append((item.label, exc.message))
+                    continue
+                if before is None:
+                    new_id = self.storage.insert(conn, values, version=1, team_id=team_id, source_key=item.source_key,
+                                                 created_by=principal.name, updated_by=principal.name, created_at=now,
+                                                 updated_at=now)
+                    self.storage.record_version(conn, new_id, 1, values, list(EDITABLE), principal.name, now)
+                    written.append((None, new_id))
+                    result.created.append(new_id)
+                    languages.add(values["language"])
+                    continue
+                changed = [k for k in EDITABLE if values[k] != getattr(before, k)]
+                if not changed:
+                    result.unchanged.append(before.id)
+                    continue
+                self.storage.update(conn, before.id, values, version=before.version + 1, updated_by=principal.name,
+                                    updated_at=now, deleted_at=None)
+                self.storage.record_version(conn, before.id, before.version + 1, values, changed, principal.name, now)
+                written.append((before, before.id))
+                result.updated.append(before.id)
+                languages |= {values["language"], before.language}
+            if result.problems:
+                raise _Clashes(result.problems)
+            for language in languages:
+                self.storage.bump(conn, language, now)
 
     def _validated(self, values: dict[str, Any]) -> dict[str, Any]:
         self.languages.get(values.get("language"))

@@ -86,11 +86,12 @@ class TemplateStorage:
         with self.db.connect() as conn:
             return conn.execute(sa.select(T).where(T.c.id == template_id)).first()
 
-    def live(self, template_ids: list[int], visible=sa.true()) -> dict[int, Template]:
+    def live(self, template_ids: list[int], visible=sa.true(), include_deleted: bool = False) -> dict[int, Template]:
         if not template_ids:
             return {}
+        alive = sa.true() if include_deleted else T.c.deleted_at.is_(None)
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(T).where(T.c.id.in_(template_ids), T.c.deleted_at.is_(None), visible)).all()
+            rows = conn.execute(sa.select(T).where(T.c.id.in_(template_ids), alive, visible)).all()
         return {r.id: row_to_template(r) for r in rows}
 
     def page(self, visible=sa.true(), *, language: str | None = None, tag: str | None = None, q: str | None = None,
@@ -158,6 +159,14 @@ class TemplateStorage:
             value = conn.execute(sa.select(V.c.snapshot).where(V.c.template_id == template_id,
                                                                V.c.version == version)).scalar()
         return None if value is None else loads(value, {})
+
+    def ids_by_source_key(self, keys: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with self.db.connect() as conn:
+            for start in range(0, len(keys), 500):
+                rows = conn.execute(sa.select(T.c.source_key, T.c.id).where(T.c.source_key.in_(keys[start:start + 500])))
+                out.update({r.source_key: r.id for r in rows})
+        return out
 
     def find_by_source_key(self, key: str) -> int | None:
         with self.db.connect() as conn:

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 
 import service.analytics.storage  # noqa: F401 - declares its tables on the shared metadata
 import service.auth.storage  # noqa: F401
+import service.library.jobs  # noqa: F401
 import service.library.storage  # noqa: F401
 from service.core.db import Database, metadata
 

@@ -10,25 +10,26 @@ from service.checks.base import BannedPhrase, CheckResponse, TeamRules
 from service.checks.schemas import BannedPhraseBody, CheckRequest, CheckRulesBody
 from service.core.errors import Unavailable
 from service.http.deps import PrincipalDep, ResourcesDep
+from service.http.openapi import READ, WRITE, errors
 
 
 class CheckController(Controller):
     path = "/check"
     tags = ["check"]
 
-    @post("/", sync_to_thread=True, status_code=200)
+    @post("/", sync_to_thread=True, status_code=200, responses=errors(*WRITE, 404, 422, 503))
     def check(self, data: JSONBody[CheckRequest], resources: ResourcesDep, principal: PrincipalDep) -> CheckResponse:
         checks = _checks(resources)
         if data.template_id is not None:
             resources.library.get(data.template_id, principal)  # 404 for an unknown or hidden template
         return checks.check(data.text, data.language, data.reply_to, team_id=principal.team_id)
 
-    @get("/rules", sync_to_thread=True, guards=[requires("lead")])
+    @get("/rules", sync_to_thread=True, guards=[requires("lead")], responses=errors(*READ, 403, 503))
     def get_rules(self, resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
         """The caller's team's rules (the global ones for admins and leads without a team)."""
         return _body(_checks(resources).rules(principal.team_id))
 
-    @put("/rules", sync_to_thread=True, guards=[requires("lead")])
+    @put("/rules", sync_to_thread=True, guards=[requires("lead")], responses=errors(*WRITE, 403, 503))
     def put_rules(self, data: JSONBody[CheckRulesBody], resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
         """Replaces the caller's team's rules only."""
         rules = TeamRules(tuple(BannedPhrase(p.phrase, p.replacement, p.language, p.reason) for p in data.banned_phrases),

@@ -6,6 +6,7 @@ from litestar import Controller, post
 from litestar.params import JSONBody
 
 from service.http.deps import PrincipalDep, ResourcesDep
+from service.http.openapi import WRITE, errors
 from service.library.schemas import RenderRequest, RenderResponse
 from service.suggest.schemas import SuggestRequest, SuggestResponse
 
@@ -14,11 +15,11 @@ class SuggestController(Controller):
     path = "/"
     tags = ["suggestions"]
 
-    @post("/suggest", sync_to_thread=True, status_code=200)
+    @post("/suggest", sync_to_thread=True, status_code=200, responses=errors(*WRITE, 422))
     def suggest(self, data: JSONBody[SuggestRequest], resources: ResourcesDep, principal: PrincipalDep) -> SuggestResponse:
         return resources.suggest.suggest(data, principal)
 
-    @post("/render", sync_to_thread=True, status_code=200)
+    @post("/render", sync_to_thread=True, status_code=200, responses=errors(*WRITE, 404, 422))
     def render(self, data: JSONBody[RenderRequest], resources: ResourcesDep, principal: PrincipalDep) -> RenderResponse:
         template = resources.library.get(data.template_id, principal)
         rendered = resources.renderer.render(template.body, data.variables)

@@ -13,17 +13,17 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import JSONBody, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, JSONBody, MultipartBody, URLEncodedBody
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 
 from service.auth.guards import SESSION_COOKIE, signed_in
 from service.auth.models import Principal
-from service.core.errors import TactError, TooManyRequests, Unauthorized
+from service.core.errors import Conflict, TactError, TooManyRequests, Unauthorized
 from service.core.types import KIB, PathId
 from service.http.deps import PrincipalDep, ResourcesDep
-from service.http.files import MAX_IMPORT_BYTES, export_response, run_import
+from service.http.files import MAX_IMPORT_BYTES, export_response, start_import
 from service.library.schemas import TemplateCreate, TemplateUpdate
 from service.library.service import fields_from
 
@@ -219,9 +219,25 @@ class UIController(Controller):
     def gaps(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
         return _page(request, "gaps.html", principal, topics=resources.analytics.gaps(principal, request.query_params.get("language") or None))
 
-    @get("/import-export", sync_to_thread=False)
-    def import_export(self, request: Request, principal: PrincipalDep) -> Response:
-        return _page(request, "import_export.html", principal, report=None)
+    @get("/import-export", sync_to_thread=True)
+    def import_export(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
+        job_id = request.query_params.get("job")
+        job = resources.imports.get(job_id, principal) if job_id else None
+        strings = _strings(request)
+        return _page(request, "import_export.html", principal, job=job, error=None,
+                     job_strings={k: v for k, v in strings.items() if k.startswith(("job_", "phase_"))})
+
+    @get("/imports/{job_id:str}", sync_to_thread=True, opt={"json": True})
+    def import_job(self, resources: ResourcesDep, principal: PrincipalDep, job_id: FromPath[str]) -> dict[str, Any]:
+        return resources.imports.get(job_id, principal)
+
+    @post("/imports/{job_id:str}/cancel", sync_to_thread=True)
+    def cancel_import(self, resources: ResourcesDep, principal: PrincipalDep, job_id: FromPath[str]) -> Response:
+        try:
+            resources.imports.cancel(job_id, principal)
+        except Conflict:
+            pass  # finished meanwhile: the page shows how
+        return Redirect(path=f"/ui/import-export?job={job_id}")
 
     @get("/export", sync_to_thread=True)
     def export(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
@@ -233,10 +249,12 @@ class UIController(Controller):
         upload = data.get("file")
         raw = await upload.read() if isinstance(upload, UploadFile) else b""
         try:
-            report = await run_import(resources, principal, str(data.get("format", "files")), raw)
+            job = await start_import(resources, principal, str(data.get("format", "files")), raw)
         except TactError as exc:
-            report = {"error": exc.message}
-        return _page(request, "import_export.html", principal, report=report)
+            page = _page(request, "import_export.html", principal, job=None, error=exc.message, job_strings={})
+            page.status_code = exc.status_code
+            return page
+        return Redirect(path=f"/ui/import-export?job={job['id']}")
 
 
 def _as_text(value) -> str:

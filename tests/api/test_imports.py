@@ -1,0 +1,121 @@
+"""Imports as jobs: progress, all or nothing, cancel, and hostile files (bombs, traversal)."""
+
+import csv
+import io
+import json
+import time
+import zipfile
+
+from tests.conftest import token_for
+
+
+def csv_of(rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["title", "language", "body", "triggers", "shortcut"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def wait(client, headers, job_id, until=("done", "failed", "cancelled"), seconds=300):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/imports/{job_id}", headers=headers).json()
+        if job["status"] in until:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} stuck: {job}")
+
+
+def test_a_csv_import_runs_as_a_job_with_progress(client, resources):
+    lead = token_for(resources, "lead", "imports-a")
+    rows = [{"title": f"Locker {n}", "language": "en", "body": f"Hello, locker {n} is ready for you.",
+             "triggers": f"locker {n} code\nwhere is locker {n}", "shortcut": f"locker-{n}"} for n in range(300)]
+    started = client.post("/api/v1/imports", headers=lead, params={"format": "csv"}, content=csv_of(rows))
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["status"] in ("queued", "running") and job["total"] == 300
+    done = wait(client, lead, job["id"])
+    assert done["status"] == "done" and done["progress"] == 1.0 and len(done["result"]["created"]) == 300, done
+    found = client.post("/api/v1/suggest", headers=lead, json={"message": "where is locker 123", "language": "en", "k": 3}).json()
+    assert "Locker 123" in [s["title"] for s in found["suggestions"]]
+    other = token_for(resources, "lead", "imports-b")
+    assert client.get(f"/api/v1/imports/{job['id']}", headers=other).status_code == 404
+
+
+def test_an_import_is_all_or_nothing(client, resources):
+    lead = token_for(resources, "lead", "imports-c")
+    assert client.post("/api/v1/templates", headers=lead, json={"title": "Taken", "language": "en", "body": "Hi",
+                                                                "shortcut": "taken-one"}).status_code == 201
+    rows = [{"title": "First ok", "language": "en", "body": "Hello"}, {"title": "Second ok", "language": "en", "body": "Hello"},
+            {"title": "Clash", "language": "en", "body": "Hello", "shortcut": "taken-one"}]
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "csv"}, content=csv_of(rows)).json()
+    failed = wait(client, lead, job["id"])
+    assert failed["status"] == "failed" and failed["result"]["created"] == []
+    assert [p["file"] for p in failed["result"]["problems"]] == ["row 4"]
+    titles = {t["title"] for t in client.get("/api/v1/templates", headers=lead, params={"limit": 1000}).json()}
+    assert not {"First ok", "Second ok"} & titles
+    # the synchronous endpoint is all or nothing too
+    report = client.post("/api/v1/import", headers=lead, params={"format": "csv"}, content=csv_of(rows)).json()
+    assert report["created"] == [] and report["problems"][0]["file"] == "row 4"
+
+
+def test_a_hundred_thousand_rows_show_progress_and_cancel_cleanly(client, resources):
+    lead = token_for(resources, "lead", "imports-d")
+    before = len(client.get("/api/v1/templates", headers=lead, params={"limit": 1000}).json())
+    rows = [{"title": f"Bulk {n}", "language": "en", "body": f"Hello {{{{ customer.first_name }}}}, note {n}."}
+            for n in range(100_000)]
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "csv"}, content=csv_of(rows)).json()
+    assert job["total"] == 100_000
+    running = wait(client, lead, job["id"], until=("running", "done", "failed", "cancelled"))
+    deadline = time.monotonic() + 120
+    while running["done"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        running = client.get(f"/api/v1/imports/{job['id']}", headers=lead).json()
+    assert 0 < running["done"] < 100_000 and running["phase"] == "validating", running
+    assert client.delete(f"/api/v1/imports/{job['id']}", headers=lead).status_code == 200
+    cancelled = wait(client, lead, job["id"])
+    assert cancelled["status"] == "cancelled"
+    assert len(client.get("/api/v1/templates", headers=lead, params={"limit": 1000}).json()) == before
+    assert client.delete(f"/api/v1/imports/{job['id']}", headers=lead).status_code == 409
+
+
+def _zip(entries) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+GOOD = "---\ntitle: Fine\ntriggers: [a, b]\n---\nHello there"
+
+
+def test_zip_bombs_and_traversal_are_reported_not_expanded(client, resources):
+    lead = token_for(resources, "lead", "imports-e")
+    bomb = _zip([("en/fine.md", GOOD), ("en/bomb.md", b"\0" * 70_000_000)])
+    assert len(bomb) < 200_000
+    refused = client.post("/api/v1/imports", headers=lead, params={"format": "files"}, content=bomb)
+    assert refused.status_code == 422 and "expands to" in refused.json()["message"]
+    small_bomb = _zip([("en/fine.md", GOOD), ("en/bomb.md", b"a" * 3_000_000)])
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "files"}, content=small_bomb).json()
+    assert job["status"] == "failed" and "en/bomb.md" in [p["file"] for p in job["result"]["problems"]]
+    hostile = _zip([("en/fine.md", GOOD), ("../escape.md", GOOD), ("/etc/evil.md", GOOD)])
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "files"}, content=hostile).json()
+    problems = {p["file"]: p["message"] for p in job["result"]["problems"]}
+    assert job["status"] == "failed" and {"../escape.md", "/etc/evil.md"} <= set(problems)
+    assert "outside" in problems["../escape.md"]
+    assert "Fine" not in {t["title"] for t in client.get("/api/v1/templates", headers=lead, params={"limit": 1000}).json()
+                          if t["team_id"] is not None}
+
+
+def test_hostile_json_exports(client, resources):
+    lead = token_for(resources, "lead", "imports-f")
+    surrogate = b'{"macros": [{"title": "x", "actions": [{"field": "comment_value", "value": "\\ud800 hi"}]}]}'
+    assert client.post("/api/v1/imports", headers=lead, params={"format": "zendesk"}, content=surrogate).status_code == 400
+    assert client.post("/api/v1/import", headers=lead, params={"format": "zendesk"}, content=surrogate).status_code == 400
+    deep = b"[" * 5000 + b"]" * 5000
+    assert client.post("/api/v1/imports", headers=lead, params={"format": "chatwoot"}, content=deep).status_code == 400
+    bad = json.dumps([{"short_code": "x" * 100, "content": "{{ 9**10000000 }}"}]).encode()
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "chatwoot"}, content=bad).json()
+    assert wait(client, lead, job["id"])["status"] == "failed"
