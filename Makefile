@@ -15,7 +15,7 @@ export TACT_LANGUAGETOOL_HOME := $(LT_HOME)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test test-fast test-extension bench train-tone languagetool models browser screenshots clean
+.PHONY: setup run test test-fast test-extension bench train-tone train-etiquette languagetool models browser screenshots clean
 
 setup: $(DEPS_STAMP) languagetool models
 
@@ -64,6 +64,9 @@ screenshots: setup browser
 
 train-tone: setup
 	$(BIN)/tact train tone
+
+train-etiquette: setup
+	$(BIN)/tact train etiquette
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import check_bench, data, suggest_bench
+from bench import check_bench, data, etiquette_bench, suggest_bench
 from index.embedder import load_embedder
 from service.library.files import read_library
 from tests.servers import start_server
@@ -144,6 +144,12 @@ def main() -> int:
               "a toxic comment and its rewrites kept on one side).", "", "| held-out set | sentences | accuracy |", "|---|---|---|"]
     for name, m in head.metrics.items():
         lines.append(f"| {name} | {m['held_out']} | {m['accuracy']:.3f} |")
+    lines.append("")
+
+    print("etiquette (held-out sentences) …", flush=True)
+    from service.suggest.embedders import Embedders as _Embedders
+
+    lines += etiquette_bench.report(etiquette_bench.run(_Embedders()))
     lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]
     REPORT.write_text("\n".join(lines), encoding="utf-8")
     print(f"written {REPORT}")

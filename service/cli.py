@@ -136,6 +136,19 @@ def cmd_train_tone(args) -> int:
     return 0
 
 
+def cmd_train_etiquette(args) -> int:
+    from index.embedder import load_embedder
+    from service.checks.etiquette import HEAD_PATH
+    from service.checks.etiquette_training import train_etiquette
+    from service.languages import load_languages
+
+    settings = Settings.from_env()
+    languages = load_languages(settings.languages, settings.language_dirs)
+    out = Path(args.output) if args.output else HEAD_PATH
+    train_etiquette(languages, load_embedder(settings.models.tone), settings.starter_library_dir, out)
+    return 0
+
+
 def cmd_models_check(args) -> int:
     """Load every configured model once: ``make setup`` proves they are installed and offline."""
     from index.embedder import load_embedder
@@ -206,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     tone.add_argument("--evaldata", default=str(DEFAULT_EVALDATA))
     tone.add_argument("--output")
     tone.set_defaults(func=cmd_train_tone)
+
+    etiquette = train.add_parser("etiquette", help="train the etiquette check on languages/*/etiquette/train.yaml")
+    etiquette.add_argument("--output")
+    etiquette.set_defaults(func=cmd_train_etiquette)
 
     models = sub.add_parser("models", help="models").add_subparsers(dest="action", required=True)
     check = models.add_parser("check", help="load every configured model")

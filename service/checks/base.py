@@ -79,13 +79,15 @@ class TeamRules:
 
 @dataclass
 class CheckContext:
-    """What a check may know besides the text: who the reply goes to, the team's rules; and where a
-    check reports that it could not run (``unavailable``: the response says so)."""
+    """What a check may know besides the text: who the reply goes to, the team's rules, what the
+    checks registered before it found; and where a check reports that it could not run
+    (``unavailable``: the response says so)."""
 
     reply_to: str | None = None
     rules: TeamRules = field(default_factory=TeamRules)
     unavailable: set[str] = field(default_factory=set)
     partial: set[str] = field(default_factory=set)  # checks that ran out of their time budget
+    found: list[Finding] = field(default_factory=list)  # what the checks before this one found
 
 
 class Check(Protocol):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from service.checks.base import Check
+from service.checks.etiquette import EtiquetteCheck
 from service.checks.grammar import GrammarCheck
 from service.checks.languagetool import LanguageToolServer
 from service.checks.placeholders import PlaceholderCheck
@@ -26,6 +27,8 @@ from service.core.settings import Settings
 class CheckDeps:
     settings: Settings
     grammar_server: LanguageToolServer | None = None
+    etiquette_model: object | None = None  # checks.etiquette.EtiquetteModel
+    vectors: object | None = None  # checks.vectors.SentenceVectors for the etiquette model
 
 
 CHECKS: list[Callable[[CheckDeps], Check]] = [
@@ -34,6 +37,8 @@ CHECKS: list[Callable[[CheckDeps], Check]] = [
     lambda deps: TeamPhrasesCheck(),
     lambda deps: PrivacyCheck(deps.settings.internal_url_hosts),
     lambda deps: PlaceholderCheck(),
+    # after the rules: a sentence a rule explained keeps the rule's advice
+    lambda deps: EtiquetteCheck(deps.vectors, deps.etiquette_model) if deps.etiquette_model is not None else None,
     lambda deps: GrammarCheck(deps.grammar_server) if deps.grammar_server is not None else None,
 ]
 

@@ -16,12 +16,14 @@ from service.checks.base import (
     TeamRules,
     Tone,
 )
+from service.checks.etiquette import EtiquetteModel
 from service.checks.grammar import GrammarCheck
 from service.checks.languagetool import LanguageToolServer
 from service.checks.registry import CheckDeps, build_checks
 from service.checks.schemas import MAX_TEXT as MAX_CHECK_CHARS
 from service.checks.storage import RulesStorage
 from service.checks.tone import ToneHead, ToneScorer
+from service.checks.vectors import SentenceVectors
 from service.core.db import Database
 from service.core.errors import ValidationFailed
 from service.core.settings import Settings
@@ -67,9 +69,15 @@ class CheckService:
         head = ToneHead.load()
         if head is None:
             log.warning("no tone head; run 'tact train tone'. Tone uses rules only.")
-        scorer = ToneScorer(embedders.get(head.model) if head else None, head)
+        etiquette = EtiquetteModel.load()
+        if etiquette is None:
+            log.warning("no etiquette model; run 'tact train etiquette'. Etiquette uses rules only.")
+        vectors = {spec: SentenceVectors(embedders.get(spec)) for spec in
+                   {m.model for m in (head, etiquette) if m is not None}}
+        scorer = ToneScorer(vectors.get(head.model) if head else None, head)
         server = LanguageToolServer(settings.languagetool, state_dir=settings.data_dir)
-        service = cls(build_checks(CheckDeps(settings, server)), scorer, languages, detector, RulesStorage(db), server)
+        deps = CheckDeps(settings, server, etiquette, vectors.get(etiquette.model) if etiquette else None)
+        service = cls(build_checks(deps), scorer, languages, detector, RulesStorage(db), server)
         grammar = service.grammar
         if grammar is not None:
             # Each (re)start loads a language's rules on first use (seconds): before users wait.
@@ -114,6 +122,7 @@ class CheckService:
             found = check.check(text, lang, context)
             timings[f"{check.name}_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             findings += found
+            context.found.extend(found)
             if check.affects_tone:
                 toned += found
         tone = self.scorer.score(text, toned)

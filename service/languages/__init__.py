@@ -21,6 +21,8 @@ from service.core.errors import ValidationFailed
 
 BUILTIN = Path(__file__).resolve().parent
 SEVERITIES = ("error", "warning", "info")
+ETIQUETTE_CATEGORIES = ("management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise",
+                        "sarcasm")
 MESSAGE_KEYS = ("caps", "exclamation", "no_greeting", "no_closing", "no_next_step", "greeting_example",
                 "closing_example", "team_phrase")
 LANGUAGE_KEYS = ("code", "name", "native_name", "lingua", "script", "languagetool", "model", "stopwords", "sample")
@@ -61,6 +63,7 @@ class Language:
     structure: Structure
     acronyms: frozenset[str]
     messages: dict[str, str]
+    etiquette: dict[str, dict[str, str]]  # category -> reason, rewrite
     ui: dict[str, str]
     folder: Path = field(compare=False)
 
@@ -99,7 +102,10 @@ def load_language(folder: Path) -> Language:
     if meta["code"] != folder.name:
         raise LanguageConfigError(f"{folder / 'language.yaml'}: code {meta['code']!r} but the folder is {folder.name}")
     tone = _read(folder, "tone.yaml")
-    _require(tone, ("structure", "rules", "messages", "acronyms"), folder / "tone.yaml")
+    _require(tone, ("structure", "rules", "messages", "acronyms", "etiquette"), folder / "tone.yaml")
+    _require(tone["etiquette"], ETIQUETTE_CATEGORIES, folder / "tone.yaml")
+    for category in ETIQUETTE_CATEGORIES:
+        _require(tone["etiquette"][category], ("reason", "rewrite"), Path(f"{folder / 'tone.yaml'} etiquette {category}"))
     _require(tone["structure"], ("greeting", "closing", "next_step"), folder / "tone.yaml")
     _require(tone["messages"], MESSAGE_KEYS, folder / "tone.yaml")
     rules = []
@@ -117,7 +123,8 @@ def load_language(folder: Path) -> Language:
         code=meta["code"], name=meta["name"], native_name=meta["native_name"], lingua=meta["lingua"],
         script=_regex(meta["script"], f"{folder} script"), languagetool=meta["languagetool"], model=meta["model"],
         stopwords=meta["stopwords"], sample=meta["sample"], tone_rules=tuple(rules), structure=structure,
-        acronyms=frozenset(tone["acronyms"] or ()), messages=dict(tone["messages"]), ui=ui, folder=folder)
+        acronyms=frozenset(tone["acronyms"] or ()), messages=dict(tone["messages"]),
+        etiquette={c: dict(tone["etiquette"][c]) for c in ETIQUETTE_CATEGORIES}, ui=ui, folder=folder)
 
 
 class LanguageRegistry:

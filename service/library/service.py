@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -27,6 +28,10 @@ from service.library.schemas import (
 from service.library.storage import TemplateStorage, row_to_template, templates
 
 log = logging.getLogger("tact.library")
+
+# A template is rendered on every /suggest that shows it: one that takes longer than this with
+# sample values is refused on save (a plain reply renders in well under a millisecond).
+RENDER_BUDGET_S = 0.25
 
 EDITABLE = ("title", "language", "body", "triggers", "tags", "shortcut", "status", "translation_group")
 
@@ -315,8 +320,12 @@ class TemplateService:
         values["title"] = values["title"].strip()
         if not values["title"] or not values["body"].strip():
             raise ValidationFailed("title and body must not be blank")
-        # Rendering once with sample values refuses bodies that reach for Python internals.
+        # Rendering once with sample values refuses bodies that reach for Python internals, break
+        # the renderer's limits, or take long enough to hold a worker each time they are suggested.
+        started = time.perf_counter()
         self.renderer.render(values["body"], SAMPLE_VARIABLES)
+        if time.perf_counter() - started > RENDER_BUDGET_S:
+            raise ValidationFailed(f"the template takes more than {RENDER_BUDGET_S:.2f} s to render; simplify it")
         values["triggers"] = _clean_list(values.get("triggers") or [])
         values["tags"] = _clean_list(values.get("tags") or [])
         values["shortcut"] = (values.get("shortcut") or None) and values["shortcut"].lower()

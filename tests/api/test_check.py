@@ -1,6 +1,7 @@
 """/check against the real LanguageTool the service starts, with real tone and privacy checks."""
 
 import os
+import re
 import signal
 import time
 
@@ -120,3 +121,17 @@ def test_languagetool_killed_then_degraded_then_recovered(client, resources, gra
     recovered = check(client, text=text + " again", language="en")
     assert recovered["grammar_available"] is True
     assert client.get("/health", headers={"Authorization": ""}).json()["grammar"]["available"] is True
+
+
+def test_etiquette_violations_are_caught_with_advice_in_the_drafts_language(client):
+    for text in ("Our managment is useless but thats not my problem.", "Honestly, CompetitorX does this better."):
+        result = check(client, text=text, language="en")
+        hits = [i for i in result["issues"] if i["category"] in ("tone", "privacy") and i["severity"] != "info"]
+        assert hits and hits[0]["replacements"], (text, result["issues"])
+    ru = check(client, text="Добрый день! Честно, наше начальство ничего не понимает. Мы проверим заказ и завтра напишем. "
+                            "С уважением, Анна")
+    assert ru["language"] == "ru"
+    messages = " ".join(i["message"] + " ".join(i["replacements"]) for i in ru["issues"])
+    assert "ETIQUETTE_MANAGEMENT" in {i["rule"] for i in ru["issues"]} or "TONE_MANAGEMENT" in {i["rule"] for i in ru["issues"]}
+    assert not re.search(r"[A-Za-z]{4,}", messages.replace("LanguageTool", "")), messages  # no English advice
+    assert "TONE_NO_GREETING" not in {i["rule"] for i in ru["issues"]}

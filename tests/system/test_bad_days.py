@@ -104,6 +104,7 @@ def test_kill_9_during_concurrent_edits_loses_no_acknowledged_write(data_dir):
 def test_a_stale_languagetool_from_this_data_dir_is_ended(tmp_path):
     # A process that looks like the LanguageTool server a dead service (pid 2**22 + 1, not running) left.
     fake = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", MAIN_CLASS], start_new_session=True)
+    _wait_exec(fake.pid)
     try:
         pidfile = tmp_path / "languagetool.pid"
         pidfile.write_text(f"{fake.pid} {2**22 + 1}\n")
@@ -111,6 +112,7 @@ def test_a_stale_languagetool_from_this_data_dir_is_ended(tmp_path):
         assert fake.wait(10) is not None and not pidfile.exists()
         # one owned by a live service (this test process) is left alone
         other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", MAIN_CLASS], start_new_session=True)
+        _wait_exec(other.pid)
         pidfile.write_text(f"{other.pid} {os.getppid()}\n")
         assert end_stale(pidfile) is None and other.poll() is None
         other.kill()
@@ -119,6 +121,13 @@ def test_a_stale_languagetool_from_this_data_dir_is_ended(tmp_path):
         assert end_stale(pidfile) is None
     finally:
         fake.kill()
+
+
+def _wait_exec(pid: int) -> None:
+    """Until the child has exec'd: before that its command line is still the parent's."""
+    deadline = time.monotonic() + 10
+    while MAIN_CLASS.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _p99(values: list[float]) -> float:

@@ -1,0 +1,153 @@
+"""The support playbook as a learned check: each sentence of a draft is scored for nine etiquette
+violations (criticising one's own management, praising competitors, arguing, blaming, dismissing,
+rudeness back, leaking confidential matters, promises nobody can keep, sarcasm).
+
+The model (``etiquette_head.npz``, made by ``tact train etiquette`` from the sentences in
+``languages/<code>/etiquette/train.yaml`` and the starter library's own sentences as clean
+examples) averages two logistic regressions: one over the multilingual sentence vectors the tone
+score already computes (meaning, paraphrase, word order), one over character n-grams (misspellings,
+names, exact words). A sentence is flagged when the probability that it is clean falls below a
+threshold chosen on out-of-fold training predictions for at most ``TARGET_FALSE_ALARMS`` of clean
+sentences flagged. The reason and the softer rewrite come from the language's ``tone.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from service.checks.base import CheckContext, Finding
+from service.checks.tone import split_sentences
+from service.languages import Language
+
+HEAD_PATH = Path(__file__).resolve().parent / "etiquette_head.npz"
+CATEGORIES = ("management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise", "sarcasm")
+TARGET_FALSE_ALARMS = 0.05
+_SPACES = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's ``char_wb`` analyzer (lowercased): n-grams inside each space-padded word."""
+    out: list[str] = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        word = f" {word} "
+        length = len(word)
+        for n in range(low, high + 1):
+            offset = 0
+            out.append(word[offset:offset + n])
+            while offset + n < length:
+                offset += 1
+                out.append(word[offset:offset + n])
+            if offset == 0:
+                break
+    return out
+
+
+class NgramFeatures:
+    """TF-IDF over character n-grams (sublinear tf, l2 norm), as scikit-learn computes it."""
+
+    def __init__(self, vocabulary: list[str], idf: np.ndarray, low: int, high: int) -> None:
+        self.index = {gram: i for i, gram in enumerate(vocabulary)}
+        self.idf = idf.astype(np.float32)
+        self.low, self.high = low, high
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), len(self.idf)), np.float32)
+        for r, text in enumerate(texts):
+            for gram, count in Counter(char_wb_ngrams(text, self.low, self.high)).items():
+                i = self.index.get(gram)
+                if i is not None:
+                    rows[r, i] = (1.0 + math.log(count)) * self.idf[i]
+            norm = np.linalg.norm(rows[r])
+            if norm:
+                rows[r] /= norm
+        return rows
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+class EtiquetteModel:
+    def __init__(self, data: dict) -> None:
+        self.model = str(data["model"])
+        self.classes = [str(c) for c in data["classes"]]
+        self.clean = self.classes.index("clean")
+        self.vec_coef, self.vec_bias = data["vec_coef"].astype(np.float32), data["vec_bias"].astype(np.float32)
+        self.ngram_coef, self.ngram_bias = data["ngram_coef"].astype(np.float32), data["ngram_bias"].astype(np.float32)
+        low, high = (int(x) for x in data["ngram_range"])
+        self.ngrams = NgramFeatures([str(g) for g in data["vocabulary"]], data["idf"], low, high)
+        self.weight = float(data["weight"])
+        self.threshold = float(data["threshold"])
+        self.metrics = str(data["metrics"]) if "metrics" in data else ""
+
+    @classmethod
+    def load(cls, path: Path = HEAD_PATH) -> "EtiquetteModel | None":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls({k: data[k] for k in data.files})
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
+        p_vec = _softmax(vectors @ self.vec_coef.T + self.vec_bias)
+        p_ngram = _softmax(self.ngrams.transform(sentences) @ self.ngram_coef.T + self.ngram_bias)
+        return self.weight * p_vec + (1.0 - self.weight) * p_ngram
+
+    def verdicts(self, vectors: np.ndarray, sentences: list[str]) -> list[tuple[str, float] | None]:
+        """Per sentence: (category, probability of a violation) when flagged, else None."""
+        out: list[tuple[str, float] | None] = []
+        for row in self.probabilities(vectors, sentences):
+            violation = 1.0 - float(row[self.clean])
+            if violation <= self.threshold:
+                out.append(None)
+                continue
+            masked = row.copy()
+            masked[self.clean] = -1.0
+            out.append((self.classes[int(masked.argmax())], violation))
+        return out
+
+
+class EtiquetteCheck:
+    name = "etiquette"
+    affects_tone = True
+
+    def __init__(self, vectors, model: EtiquetteModel | None) -> None:
+        self._vectors = vectors  # checks.vectors.SentenceVectors of the model's embedder
+        self._model = model
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None and self._vectors is not None
+
+    def check(self, text: str, language: Language, context: CheckContext) -> list[Finding]:
+        if not self.ready:
+            context.unavailable.add(self.name)
+            return []
+        sentences = split_sentences(text)
+        if not sentences:
+            return []
+        # A sentence a rule already explained keeps the rule's precise advice, not a second one.
+        explained = [(f.offset, f.offset + max(f.length, 1)) for f in context.found
+                     if f.category in ("tone", "privacy") and f.severity != "info"]
+        todo = [(o, s) for o, s in sentences if not any(a < o + len(s) and o < b for a, b in explained)]
+        if not todo:
+            return []
+        verdicts = self._model.verdicts(self._vectors.encode([s for _, s in todo]), [s for _, s in todo])
+        out = []
+        for (offset, sentence), verdict in zip(todo, verdicts):
+            if verdict is None:
+                continue
+            category, probability = verdict
+            advice = language.etiquette[category]
+            out.append(Finding(offset, len(sentence), "privacy" if category == "confidential" else "tone",
+                               f"ETIQUETTE_{category.upper()}", advice["reason"],
+                               "error" if probability > 0.9 else "warning",
+                               (advice["rewrite"],) if advice.get("rewrite") else ()))
+        return out

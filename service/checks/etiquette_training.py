@@ -1,0 +1,88 @@
+"""``tact train etiquette``: the etiquette model, reproducibly (fixed seed), from data in the repo.
+
+Violations: ``languages/<code>/etiquette/train.yaml`` (nine categories and hard negatives). Clean
+examples also come from the starter library's own reply sentences (``responses/``), rendered with
+sample values. The evaluation sentences in ``bench/etiquette/`` are never read here.
+
+The vector half is a logistic regression over the multilingual sentence vectors; the n-gram half
+one over character 2–5-grams (TF-IDF). Their mixing weight and the flagging threshold are chosen on
+5-fold out-of-fold predictions of the training data only: the threshold flags at most
+``TARGET_FALSE_ALARMS`` of the clean training sentences.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from service.checks.etiquette import CATEGORIES, TARGET_FALSE_ALARMS
+from service.checks.tone import split_sentences
+from service.library.files import read_library
+from service.library.rendering import SAMPLE_VARIABLES, SandboxedRenderer
+
+SEED = 13
+NGRAMS = (2, 5)
+WEIGHTS = (0.3, 0.5, 0.7)
+
+
+def training_sentences(languages, responses: Path) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for lang in languages:
+        data = yaml.safe_load((lang.folder / "etiquette" / "train.yaml").read_text(encoding="utf-8"))
+        for label, sentences in data.items():
+            if label not in CATEGORIES and label != "clean":
+                raise ValueError(f"{lang.folder}/etiquette/train.yaml: unknown category {label!r}")
+            texts += [str(s) for s in sentences]
+            labels += [label] * len(sentences)
+    renderer = SandboxedRenderer()
+    library, _ = read_library(responses, [lang.code for lang in languages])
+    for template in library:
+        for _, sentence in split_sentences(renderer.render(template.body, SAMPLE_VARIABLES).text):
+            if len(sentence) > 15:
+                texts.append(sentence)
+                labels.append("clean")
+    return texts, labels
+
+
+def train_etiquette(languages, embedder, responses: Path, output: Path, progress=print) -> dict:
+    texts, labels = training_sentences(languages, responses)
+    y = np.array(labels)
+    progress(f"{len(texts)} sentences ({int((y == 'clean').sum())} clean); encoding with {embedder.name} …")
+    vectors = embedder.encode(texts)
+    tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, min_df=2, sublinear_tf=True, lowercase=True)
+    grams = tfidf.fit_transform(texts)
+    folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
+    vec_model = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced", random_state=SEED)
+    gram_model = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced", random_state=SEED)
+    oof_vec = cross_val_predict(vec_model, vectors, y, cv=folds, method="predict_proba")
+    oof_gram = cross_val_predict(gram_model, grams, y, cv=folds, method="predict_proba")
+    classes = sorted(set(labels))
+    clean = classes.index("clean")
+    best = None
+    for weight in WEIGHTS:
+        violation = 1.0 - (weight * oof_vec + (1 - weight) * oof_gram)[:, clean]
+        threshold = float(np.quantile(violation[y == "clean"], 1.0 - TARGET_FALSE_ALARMS))
+        recall = float((violation[y != "clean"] > threshold).mean())
+        progress(f"weight {weight}: out-of-fold recall {recall:.3f} at threshold {threshold:.3f}")
+        if best is None or recall > best[2]:
+            best = (weight, threshold, recall)
+    weight, threshold, recall = best
+    vec_model.fit(vectors, y)
+    gram_model.fit(grams, y)
+    assert list(vec_model.classes_) == classes == list(gram_model.classes_)
+    metrics = {"sentences": len(texts), "oof_recall": round(recall, 4), "weight": weight,
+               "threshold": round(threshold, 4), "target_false_alarms": TARGET_FALSE_ALARMS, "seed": SEED}
+    vocabulary = [g for g, _ in sorted(tfidf.vocabulary_.items(), key=lambda kv: kv[1])]
+    np.savez_compressed(
+        output, model=embedder.name, classes=np.array(classes), vec_coef=vec_model.coef_.astype(np.float32),
+        vec_bias=vec_model.intercept_.astype(np.float32), ngram_coef=gram_model.coef_.astype(np.float32),
+        ngram_bias=gram_model.intercept_.astype(np.float32), vocabulary=np.array(vocabulary), idf=tfidf.idf_.astype(np.float32),
+        ngram_range=np.array(NGRAMS), weight=weight, threshold=threshold, metrics=json.dumps(metrics))
+    progress(f"etiquette model written to {output}: {metrics}")
+    return metrics
