@@ -72,9 +72,21 @@ class BannedPhrase:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A sentence a team teaches the etiquette check: one never to send (with its category, if
+    known), or one that is fine although the check flagged something like it."""
+
+    text: str
+    category: str | None = None
+
+
+@dataclass(frozen=True)
 class TeamRules:
     banned_phrases: tuple[BannedPhrase, ...] = ()
     disabled_rules: frozenset[str] = frozenset()
+    never_say: tuple[Example, ...] = ()
+    fine: tuple[Example, ...] = ()
+    competitors: tuple[str, ...] = ()  # names a reply must not praise or recommend
 
 
 @dataclass

@@ -27,6 +27,14 @@ from service.languages import Language
 HEAD_PATH = Path(__file__).resolve().parent / "etiquette_head.npz"
 CATEGORIES = ("management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise", "sarcasm")
 TARGET_FALSE_ALARMS = 0.05
+# A team's own examples act at once, as nearest neighbours over the same sentence vectors: a
+# sentence this close (cosine) to one the team never sends is flagged; this close to one the team
+# marked fine, it is not. Paraphrases of a sentence score about 0.75-0.9 on USE multilingual;
+# unrelated support sentences about 0.2-0.5.
+NEVER_SAY_SIMILARITY = 0.75
+FINE_SIMILARITY = 0.80
+# A sentence naming one of the team's competitors is flagged when the model is not sure it is clean.
+COMPETITOR_NAME_CLEAN = 0.9
 _SPACES = re.compile(r"\s\s+")
 
 
@@ -139,15 +147,41 @@ class EtiquetteCheck:
         todo = [(o, s) for o, s in sentences if not any(a < o + len(s) and o < b for a, b in explained)]
         if not todo:
             return []
-        verdicts = self._model.verdicts(self._vectors.encode([s for _, s in todo]), [s for _, s in todo])
+        texts = [s for _, s in todo]
+        vectors = self._vectors.encode(texts)
+        verdicts = self._model.verdicts(vectors, texts)
+        if context.rules.never_say or context.rules.fine or context.rules.competitors:
+            verdicts = self._team_verdicts(vectors, texts, verdicts, context.rules)
         out = []
         for (offset, sentence), verdict in zip(todo, verdicts):
             if verdict is None:
                 continue
             category, probability = verdict
-            advice = language.etiquette[category]
+            if category == "team":
+                reason, rewrite = language.messages["team_phrase"], ""
+            else:
+                reason, rewrite = language.etiquette[category]["reason"], language.etiquette[category]["rewrite"]
             out.append(Finding(offset, len(sentence), "privacy" if category == "confidential" else "tone",
-                               f"ETIQUETTE_{category.upper()}", advice["reason"],
-                               "error" if probability > 0.9 else "warning",
-                               (advice["rewrite"],) if advice.get("rewrite") else ()))
+                               f"ETIQUETTE_{category.upper()}", reason, "error" if probability > 0.9 else "warning",
+                               (rewrite,) if rewrite else ()))
+        return out
+
+    def _team_verdicts(self, vectors: np.ndarray, texts: list[str], verdicts: list, rules) -> list:
+        never = self._vectors.encode([e.text for e in rules.never_say]) if rules.never_say else None
+        fine = self._vectors.encode([e.text for e in rules.fine]) if rules.fine else None
+        clean = self._model.probabilities(vectors, texts)[:, self._model.clean] if rules.competitors else None
+        names = [re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)", re.I) for n in rules.competitors]
+        out = []
+        for i, verdict in enumerate(verdicts):
+            near_never = float((never @ vectors[i]).max()) if never is not None else -1.0
+            near_fine = float((fine @ vectors[i]).max()) if fine is not None else -1.0
+            if near_never >= NEVER_SAY_SIMILARITY and near_never >= near_fine:
+                example = rules.never_say[int((never @ vectors[i]).argmax())]
+                category = example.category or (verdict[0] if verdict else "team")
+                verdict = (category, near_never)
+            elif near_fine >= FINE_SIMILARITY:
+                verdict = None
+            elif verdict is None and names and clean[i] < COMPETITOR_NAME_CLEAN and any(n.search(texts[i]) for n in names):
+                verdict = ("competitor", 1.0 - float(clean[i]))
+            out.append(verdict)
         return out

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
@@ -27,6 +27,20 @@ class BannedPhraseBody(Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(max_length=500)] | None = None
 
 
+Category = Literal["management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise", "sarcasm"]
+ExampleText = Annotated[str, Meta(min_length=3, max_length=500, pattern=r"\S")]
+
+
+class ExampleBody(Struct, forbid_unknown_fields=True):
+    text: ExampleText
+    category: Category | None = None
+
+
 class CheckRulesBody(Struct, forbid_unknown_fields=True):
     banned_phrases: Annotated[list[BannedPhraseBody], Meta(max_length=2000)] = []
     disabled_rules: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Z0-9_]{2,100}$")]], Meta(max_length=2000)] = []
+    # The team teaches the etiquette check (additive): sentences never to send, sentences that are
+    # fine, competitors' names. In effect at the next check, no restart.
+    never_say: Annotated[list[ExampleBody], Meta(max_length=500)] = []
+    fine: Annotated[list[ExampleBody], Meta(max_length=500)] = []
+    competitors: Annotated[list[Annotated[str, Meta(min_length=2, max_length=100, pattern=r"\S")]], Meta(max_length=200)] = []

@@ -111,7 +111,11 @@ class CheckService:
             raise ValidationFailed("text is empty")
         if len(text) > MAX_CHECK_CHARS:
             raise ValidationFailed(f"text is longer than {MAX_CHECK_CHARS} characters")
-        lang = self.languages.get(language or self._detector.detect(text))
+        if language is None:
+            language = self._detector.detect(text)
+        else:  # the language asked for, unless the draft is plainly in another one's letters
+            language = self._detector.script_of(text, self.languages.get(language).code)
+        lang = self.languages.get(language)
         context = CheckContext(reply_to=reply_to, rules=rules if rules is not None else self.rules(team_id))
         started = time.perf_counter()
         findings: list[Finding] = []

@@ -23,6 +23,19 @@ class LanguageDetector:
         self._detector = (LanguageDetectorBuilder.from_languages(*by_lingua).build() if len(by_lingua) > 1 else None)
         self._scripts = [(lang.code, re.compile(lang.script)) for lang in languages]
 
+    def script_of(self, text: str, requested: str) -> str:
+        """``requested``, unless the text is plainly written in another served language's letters
+        (a Russian draft checked with the agent's English setting gets Russian advice)."""
+        sample = text[:2000]
+        counts = {code: len(pattern.findall(sample)) for code, pattern in self._scripts}
+        total = sum(counts.values())
+        if total < 20 or requested not in counts:
+            return requested
+        best = max(counts, key=counts.get)
+        if best != requested and counts[best] >= 0.6 * total and counts[requested] < 0.2 * total:
+            return self.detect(text)
+        return requested
+
     def detect(self, text: str) -> str:
         sample = text[:2000]
         if self._detector is not None:

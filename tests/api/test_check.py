@@ -135,3 +135,12 @@ def test_etiquette_violations_are_caught_with_advice_in_the_drafts_language(clie
     assert "ETIQUETTE_MANAGEMENT" in {i["rule"] for i in ru["issues"]} or "TONE_MANAGEMENT" in {i["rule"] for i in ru["issues"]}
     assert not re.search(r"[A-Za-z]{4,}", messages.replace("LanguageTool", "")), messages  # no English advice
     assert "TONE_NO_GREETING" not in {i["rule"] for i in ru["issues"]}
+
+
+def test_a_russian_draft_gets_russian_advice_even_when_english_is_asked(client):
+    result = check(client, text="Добрый день! Как я уже говорил, возврат занимает пять дней. Проверим заказ. Всего доброго",
+                   language="en")
+    assert result["language"] == "ru"
+    rules = {i["rule"] for i in result["issues"]}
+    assert "TONE_REPEAT" in rules and "TONE_NO_GREETING" not in rules
+    assert check(client, text="Hello, your order has shipped.", language="en")["language"] == "en"

@@ -179,3 +179,40 @@ def test_ui_goes_through_the_api_validation(client, resources):
                          follow_redirects=False)
     assert 400 <= revert.status_code < 500
     client.cookies.clear()
+
+
+def test_teams_teach_the_etiquette_check_without_a_restart(client, resources):
+    teacher, other = token_for(resources, "lead", "teachers"), token_for(resources, "lead", "others")
+    teacher_agent = token_for(resources, "agent", "teachers")
+
+    def rules_of(headers, text):
+        result = client.post("/api/v1/check", headers=headers, json={"text": text, "language": "en"}).json()
+        return {i["rule"] for i in result["issues"] if i["rule"].startswith("ETIQUETTE_")}
+
+    closing, partner, name = "I am closing this ticket right now.", "We recommend Globex routers for this plan.", \
+        "Initech offers a weekend plan."
+    assert rules_of(teacher_agent, closing) == set() and rules_of(teacher_agent, name) == set()
+    assert rules_of(teacher_agent, partner)  # the model's own false alarm, before the team says otherwise
+    taught = {"never_say": [{"text": "I'm closing this ticket now.", "category": "dismiss"}],
+              "fine": [{"text": "Globex routers are what we recommend for this plan."}], "competitors": ["Initech"]}
+    saved = client.put("/api/v1/check/rules", headers=teacher, json=taught)
+    assert saved.status_code == 200 and saved.json()["competitors"] == ["Initech"]
+    assert rules_of(teacher_agent, closing) == {"ETIQUETTE_DISMISS"}
+    assert rules_of(teacher_agent, partner) == set()
+    assert rules_of(teacher_agent, name) == {"ETIQUETTE_COMPETITOR"}
+    assert rules_of(other, closing) == set() and rules_of(other, partner)  # other teams are untouched
+    assert client.get("/api/v1/check/rules", headers=teacher).json()["fine"][0]["text"].startswith("Globex routers")
+
+
+@pytest.mark.parametrize("body", [
+    {"never_say": [{"text": ""}]},
+    {"never_say": [{"text": "   "}]},
+    {"fine": [{"text": "This is fine."}] * 10_000},
+    {"never_say": [{"text": "Go away.", "category": "rudeness"}]},
+    {"competitors": [""]},
+])
+def test_bad_team_examples_are_refused(client, resources, body):
+    lead = token_for(resources, "lead", "teachers-bad")
+    response = client.put("/api/v1/check/rules", headers=lead, json=body)
+    assert 400 <= response.status_code < 500 and response.json()["message"]
+    assert client.get("/api/v1/check/rules", headers=lead).json()["never_say"] == []

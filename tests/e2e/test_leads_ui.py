@@ -104,3 +104,28 @@ def test_russian_interface(page, server, lead):
     login(page, server, lead)
     page.goto(f"{server['url']}/ui/templates?lang=ru")
     assert "Шаблоны" in page.inner_text("header") and "Новый шаблон" in page.inner_text("main")
+
+
+def test_the_team_teaches_the_check_and_imports_show_progress(page, server, lead, tmp_path):
+    headers = {"Authorization": f"Bearer {server['token']}"}
+    login(page, server, lead)
+    page.goto(f"{server['url']}/ui/rules")
+    page.fill("#never_say", "I'm closing this ticket now.")
+    page.fill("#competitors", "Initech")
+    page.click("button:has-text('Save')")
+    page.wait_for_url("**/ui/rules?message=saved")
+    assert page.input_value("#competitors") == "Initech"
+    checked = httpx.post(f"{server['url']}/api/v1/check", headers=headers,
+                         json={"text": "I am closing this ticket right now.", "language": "en"}).json()
+    assert any(i["rule"].startswith("ETIQUETTE_") for i in checked["issues"])
+    # an import job with its progress bar
+    rows = "title,language,body\n" + "".join(f"Imported {n},en,Hello {n}\n" for n in range(40))
+    (tmp_path / "bulk.csv").write_text(rows)
+    page.goto(f"{server['url']}/ui/import-export")
+    page.select_option("#format", "csv")
+    page.set_input_files("#file", str(tmp_path / "bulk.csv"))
+    page.click("button:has-text('Import')")
+    page.wait_for_url("**/ui/import-export?job=*")
+    page.wait_for_selector("#import-report:not([hidden])", timeout=60000)
+    assert page.inner_text("#import-report").startswith("+40")
+    assert page.get_attribute("#job-progress", "value") == "1"

@@ -26,7 +26,8 @@
       const message = ctx.message();
       const body = { text };
       if (message && message.text) body.reply_to = `${message.senderEmail || ""}\n${message.text}`;
-      if (ctx.config.language) body.language = ctx.config.language;
+      // No language: the server detects it per draft, so a Russian draft gets Russian advice
+      // whatever the agent's preferred language for suggestions.
       const result = await ctx.send("check", body);
       if (!result.ok) {
         ctx.panel.setStatus(ctx.explain(result), "error");

@@ -6,8 +6,13 @@ from litestar import Controller, get, post, put
 from litestar.params import JSONBody
 
 from service.auth.guards import requires
-from service.checks.base import BannedPhrase, CheckResponse, TeamRules
-from service.checks.schemas import BannedPhraseBody, CheckRequest, CheckRulesBody
+from service.checks.base import BannedPhrase, CheckResponse, Example, TeamRules
+from service.checks.schemas import (
+    BannedPhraseBody,
+    CheckRequest,
+    CheckRulesBody,
+    ExampleBody,
+)
 from service.core.errors import Unavailable
 from service.http.deps import PrincipalDep, ResourcesDep
 from service.http.openapi import READ, WRITE, errors
@@ -33,14 +38,19 @@ class CheckController(Controller):
     def put_rules(self, data: JSONBody[CheckRulesBody], resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
         """Replaces the caller's team's rules only."""
         rules = TeamRules(tuple(BannedPhrase(p.phrase, p.replacement, p.language, p.reason) for p in data.banned_phrases),
-                          frozenset(data.disabled_rules))
+                          frozenset(data.disabled_rules), tuple(Example(e.text.strip(), e.category) for e in data.never_say),
+                          tuple(Example(e.text.strip(), e.category) for e in data.fine),
+                          tuple(dict.fromkeys(c.strip() for c in data.competitors)))
         return _body(_checks(resources).save_rules(rules, principal.team_id))
 
 
 def _body(rules: TeamRules) -> CheckRulesBody:
     return CheckRulesBody(banned_phrases=[BannedPhraseBody(p.phrase, p.replacement, p.language, p.reason)
                                           for p in rules.banned_phrases],
-                          disabled_rules=sorted(rules.disabled_rules))
+                          disabled_rules=sorted(rules.disabled_rules),
+                          never_say=[ExampleBody(e.text, e.category) for e in rules.never_say],
+                          fine=[ExampleBody(e.text, e.category) for e in rules.fine],
+                          competitors=list(rules.competitors))
 
 
 def _checks(resources: ResourcesDep):

@@ -8,6 +8,7 @@ same services, with the same schemas, as the API. Strings come from each languag
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from litestar.template.config import TemplateConfig
 
 from service.auth.guards import SESSION_COOKIE, signed_in
 from service.auth.models import Principal
+from service.checks.base import Example
+from service.checks.schemas import CheckRulesBody
 from service.core.errors import Conflict, TactError, TooManyRequests, Unauthorized
 from service.core.types import KIB, PathId
 from service.http.deps import PrincipalDep, ResourcesDep
@@ -218,6 +221,36 @@ class UIController(Controller):
     @get("/gaps", sync_to_thread=True)
     def gaps(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
         return _page(request, "gaps.html", principal, topics=resources.analytics.gaps(principal, request.query_params.get("language") or None))
+
+    # ------------------------------------------------------------------ the team teaches the check
+    @get("/rules", sync_to_thread=True)
+    def rules(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
+        saved = request.query_params.get("message") == "saved"
+        return self._rules_page(request, resources, principal, _strings(request)["saved"] if saved else None)
+
+    @post("/rules", sync_to_thread=True)
+    def save_rules(self, request: Request, resources: ResourcesDep, principal: PrincipalDep,
+                   data: URLEncodedBody[dict[str, str]]) -> Response:
+        current = resources.checks.rules(principal.team_id)
+        try:
+            body = fields_from({"never_say": [{"text": t} for t in _lines(data.get("never_say", ""))],
+                                "fine": [{"text": t} for t in _lines(data.get("fine", ""))],
+                                "competitors": _lines(data.get("competitors", ""))}, CheckRulesBody)
+        except TactError as exc:
+            page = self._rules_page(request, resources, principal, exc.message, error=True, draft=data)
+            page.status_code = exc.status_code
+            return page
+        resources.checks.save_rules(replace(current, never_say=tuple(Example(e.text.strip()) for e in body.never_say),
+                                            fine=tuple(Example(e.text.strip()) for e in body.fine),
+                                            competitors=tuple(dict.fromkeys(body.competitors))), principal.team_id)
+        return Redirect(path="/ui/rules?message=saved")
+
+    @staticmethod
+    def _rules_page(request, resources, principal, message, error: bool = False, draft: dict | None = None) -> Template:
+        rules = resources.checks.rules(principal.team_id)
+        values = draft or {"never_say": "\n".join(e.text for e in rules.never_say),
+                           "fine": "\n".join(e.text for e in rules.fine), "competitors": "\n".join(rules.competitors)}
+        return _page(request, "rules.html", principal, message=message, error=error, **values)
 
     @get("/import-export", sync_to_thread=True)
     def import_export(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
