@@ -8,6 +8,7 @@ import logging
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
+from sqlalchemy.exc import IntegrityError
 
 from service.core.errors import SignInRequired, TactError, TooManyRequests
 
@@ -38,10 +39,17 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return _error(exc.status_code, "http_error", str(exc.detail))
 
 
+def integrity_error(request: Request, exc: IntegrityError) -> Response:
+    """A constraint the checks before the write did not foresee (two replicas racing for one
+    shortcut): nothing was written, and the client may retry."""
+    log.warning("constraint violated", extra={"path": request.url.path, "error": type(exc.orig).__name__})
+    return _error(409, "conflict", "the change conflicts with the current data and was not applied; try again")
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return _error(500, "internal_error", "internal error; the request was not applied")
 
 
 HANDLERS = {TactError: tact_error, ValidationException: validation_error, HTTPException: http_error,
-            Exception: internal_error}
+            IntegrityError: integrity_error, Exception: internal_error}

@@ -158,6 +158,8 @@ class TemplateService:
         values = self._validated({k: getattr(data, k) for k in EDITABLE})
         team_id = data.team_id if data.team_id is not None else principal.team_id
         self.policy.require_write(principal, team_id, "write templates for that team")
+        if team_id is not None and not self.storage.team_exists(team_id):
+            raise ValidationFailed(f"there is no team {team_id}")
         now = utcnow()
         with self.change_lock:
             with self.storage.db.begin() as conn:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from service.auth.storage import teams
 from service.core.db import Database, aware, dumps, loads, metadata, timestamp
 from service.library.schemas import Template, TemplateVersion
 
@@ -167,6 +168,10 @@ class TemplateStorage:
                 rows = conn.execute(sa.select(T.c.source_key, T.c.id).where(T.c.source_key.in_(keys[start:start + 500])))
                 out.update({r.source_key: r.id for r in rows})
         return out
+
+    def team_exists(self, team_id: int) -> bool:
+        with self.db.connect() as conn:
+            return conn.execute(sa.select(teams.c.id).where(teams.c.id == team_id)).scalar() is not None
 
     def find_by_source_key(self, key: str) -> int | None:
         with self.db.connect() as conn:

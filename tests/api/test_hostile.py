@@ -92,3 +92,9 @@ def test_reply_to_with_long_runs_is_fast(client):
     response = client.post("/api/v1/check", json={"text": "Hello, write to ops@acme.example.", "reply_to": "a" * 19_000 + "@b"})
     assert response.status_code == 200 and any(i["rule"] == "OTHER_EMAIL" for i in response.json()["issues"])
     assert time.perf_counter() - started < 3
+
+
+def test_a_template_for_a_team_that_does_not_exist_is_refused(client):
+    response = client.post("/api/v1/templates", json={"title": "x", "language": "en", "body": "Hello", "team_id": 2390})
+    assert_4xx(response, 422)
+    assert "no team 2390" in response.json()["message"]
