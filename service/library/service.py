@@ -197,18 +197,24 @@ class TemplateService:
         return before
 
     def _apply(self, template_id: int, changes: dict[str, Any], principal: Principal, allow_deleted: bool = False):
-        before = self.get(template_id, principal, include_deleted=allow_deleted)
-        self.policy.require_write(principal, before.team_id)
-        current = {k: getattr(before, k) for k in EDITABLE}
-        merged = self._validated({**current, **changes})
-        changed = [k for k in EDITABLE if merged.get(k) != current.get(k)]
-        was_deleted = allow_deleted and self.storage.row(template_id).deleted_at is not None
-        if not changed and not was_deleted:
-            return before, before
-        now = utcnow()
-        version = before.version + 1
+        """``changes`` on top of the template as it is when this write holds it: the row is locked
+        first (PostgreSQL row lock, SQLite write lock), read again, merged, given the next version
+        and written in one transaction. Two replicas editing one template get N+1 and N+2, and an
+        edit of other fields is never lost."""
+        visible = self.get(template_id, principal, include_deleted=allow_deleted)  # 404 before any lock
+        self.policy.require_write(principal, visible.team_id)
         with self.change_lock:
             with self.storage.db.begin() as conn:
+                self.storage.lock(conn, template_id)
+                row = self.storage.row_in(conn, template_id)
+                before = row_to_template(row)
+                current = {k: getattr(before, k) for k in EDITABLE}
+                merged = self._validated({**current, **changes})
+                changed = [k for k in EDITABLE if merged.get(k) != current.get(k)]
+                if not changed and not (allow_deleted and row.deleted_at is not None):
+                    return before, before
+                now = utcnow()
+                version = before.version + 1
                 self._check_shortcut(conn, merged["language"], merged.get("shortcut"), template_id, before.team_id)
                 self.storage.update(conn, template_id, merged, version=version, updated_by=principal.name,
                                     updated_at=now, deleted_at=None)

@@ -178,6 +178,14 @@ class TemplateStorage:
             return conn.execute(sa.select(T.c.id).where(T.c.source_key == key)).scalar()
 
     # ------------------------------------------------------------------ writes (inside a transaction)
+    def lock(self, conn: Connection, template_id: int) -> None:
+        """Hold the template for this transaction: a no-op write takes PostgreSQL's row lock and
+        SQLite's write lock, so a concurrent edit waits and then reads this one's result."""
+        conn.execute(T.update().where(T.c.id == template_id).values(version=T.c.version))
+
+    def row_in(self, conn: Connection, template_id: int) -> Row:
+        return conn.execute(sa.select(T).where(T.c.id == template_id)).first()
+
     def shortcut_owner(self, conn: Connection, language: str, shortcut: str, team_id: int | None) -> int | None:
         same_team = T.c.team_id.is_(None) if team_id is None else T.c.team_id == team_id
         return conn.execute(sa.select(T.c.id).where(T.c.shortcut == shortcut, T.c.language == language,
