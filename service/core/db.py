@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 metadata = sa.MetaData()
+MIGRATION_LOCK = 0x7AC7_0001  # the advisory lock key replicas take while migrating
 
 
 def timestamp(name: str, nullable: bool = False) -> sa.Column:
@@ -67,9 +68,14 @@ class Database:
             self.migrate()
 
     def migrate(self) -> None:
+        """Bring the schema to the newest migration. On PostgreSQL under an advisory lock held for
+        the transaction: replicas starting together migrate one after another (the later ones
+        find nothing to do). SQLite lets one writer in at a time anyway."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -98,6 +104,20 @@ class Database:
         except sa.exc.IntegrityError:
             pass  # another process stored it meanwhile
         return self.get_value(key)
+
+    def claim(self, key: str) -> bool:
+        """True for exactly one caller across every process on this database (the row's insert
+        wins); the others get False. ``release`` gives the claim up again."""
+        try:
+            with self.begin() as conn:
+                conn.execute(settings_kv.insert().values(key=key, value="claimed", updated_at=utcnow()))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def release(self, key: str) -> None:
+        with self.begin() as conn:
+            conn.execute(settings_kv.delete().where(settings_kv.c.key == key))
 
     def set_value(self, key: str, value: str) -> None:
         with self.begin() as conn:

@@ -71,11 +71,16 @@ class Resources:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.db_url)
         library = open_library(settings, db, languages)
-        if settings.starter_library and library.count() == 0 and db.get_value(STARTER_IMPORTED) is None:
-            report = import_folder(library, settings.starter_library_dir)
-            db.set_value(STARTER_IMPORTED, "1")
-            log.info("starter library imported", extra={"templates_created": len(report.created),
-                                                         "problems": len(report.problems)})
+        # Once per database: the first replica to claim it imports; the others follow its commit.
+        if settings.starter_library and db.claim(STARTER_IMPORTED):
+            try:
+                if library.count() == 0:
+                    report = import_folder(library, settings.starter_library_dir)
+                    log.info("starter library imported", extra={"templates_created": len(report.created),
+                                                                 "problems": len(report.problems)})
+            except BaseException:
+                db.release(STARTER_IMPORTED)  # the next start tries again
+                raise
         detector = LanguageDetector(languages)
         embedders = Embedders()
         search = SearchIndexes(settings, languages, library, embedders)
