@@ -84,15 +84,6 @@ class ImportJobs:
         self._update(job_id, cancel_requested=True)
         return self.get(job_id, principal)
 
-    def wait(self, job_id: str, principal: Principal, timeout: float = 3600) -> dict:
-        deadline = threading.Event()
-        for _ in range(int(timeout / 0.1)):
-            job = self.get(job_id, principal)
-            if job["status"] in FINISHED:
-                return job
-            deadline.wait(0.1)
-        return self.get(job_id, principal)
-
     def close(self) -> None:
         self._queue.put(None)
         self._worker.join(timeout=5)

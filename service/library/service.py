@@ -129,9 +129,6 @@ class TemplateService:
         self.get(template_id, principal, include_deleted=True)
         return self.storage.versions(template_id)
 
-    def find_by_source_key(self, key: str) -> int | None:
-        return self.storage.find_by_source_key(key)
-
     def _visible(self, principal: Principal | None):
         return self.policy.readable(principal, templates.c.team_id, templates.c.status)
 

@@ -173,10 +173,6 @@ class TemplateStorage:
         with self.db.connect() as conn:
             return conn.execute(sa.select(teams.c.id).where(teams.c.id == team_id)).scalar() is not None
 
-    def find_by_source_key(self, key: str) -> int | None:
-        with self.db.connect() as conn:
-            return conn.execute(sa.select(T.c.id).where(T.c.source_key == key)).scalar()
-
     # ------------------------------------------------------------------ writes (inside a transaction)
     def lock(self, conn: Connection, template_id: int) -> None:
         """Hold the template for this transaction: a no-op write takes PostgreSQL's row lock and
