@@ -3,7 +3,7 @@
 "use strict";
 const api = typeof browser !== "undefined" ? browser : chrome;
 const DEFAULTS = { serverUrl: "http://127.0.0.1:8000", token: "", language: "", agentName: "", agentSignature: "",
-                   companyName: "", agentEmail: "", sites: [] };
+                   companyName: "", agentEmail: "", sites: [], siteSelectors: {} };
 // The same scripts the manifest injects into the mail sites: one list, in the manifest.
 const CONTENT_FILES = api.runtime.getManifest().content_scripts[0].js;
 let templatesCache = { at: 0, key: "", items: [] };
@@ -54,6 +54,38 @@ const handlers = {
     const result = await call("/api/v1/templates?status=published&limit=1000");
     if (result.ok) templatesCache = { at: Date.now(), key, items: result.data };
     return result;
+  },
+  // The popup or the options page obtained the site permission (in the click that asked for it);
+  // from here on the site is the agent's: stored, registered for its next pages, and the open tab
+  // gets Tact now, without a reload.
+  async siteEnabled({ origin }) {
+    const granted = await api.permissions.contains({ origins: [`${origin}/*`] });
+    if (!granted) return { ok: false, error: "not_granted" };
+    const { sites } = await settings();
+    if (!sites.includes(origin)) await api.storage.local.set({ sites: [...sites, origin] });
+    await registerGenericSites();
+    // with the permission, this origin's open tabs are visible: each gets Tact now
+    let injected = 0;
+    for (const tab of await api.tabs.query({ url: `${origin}/*` })) {
+      try {
+        await api.scripting.executeScript({ target: { tabId: tab.id }, files: CONTENT_FILES });
+        injected += 1;
+      } catch (error) {
+        console.warn("[tact] cannot start in a tab", error && error.message);
+      }
+    }
+    return { ok: true, data: { injected } };
+  },
+  async siteDisabled({ origin }) {
+    const { sites } = await settings();
+    await api.storage.local.set({ sites: sites.filter((s) => s !== origin) });
+    try {
+      await api.permissions.remove({ origins: [`${origin}/*`] });
+    } catch (error) {
+      /* a manifest host (localhost) cannot be removed */
+    }
+    await registerGenericSites();
+    return { ok: true, data: {} };
   },
   async verify() {
     const cfg = await settings();

@@ -9,32 +9,60 @@ function status(text, kind) {
 }
 
 async function load() {
-  const stored = await api.storage.local.get([...FIELDS, "sites"]);
+  const stored = await api.storage.local.get([...FIELDS, "sites", "siteSelectors"]);
   for (const field of FIELDS) $(field).value = stored[field] || (field === "serverUrl" ? "http://127.0.0.1:8000" : "");
-  $("sites").value = (stored.sites || []).join("\n");
+  const selectors = stored.siteSelectors || {};
+  $("sites").value = (stored.sites || []).map((origin) => {
+    const s = selectors[origin] || {};
+    return s.message || s.name ? [origin, s.message || "", s.name || ""].join(" | ").replace(/( \| )+$/, "") : origin;
+  }).join("\n");
 }
 
-async function save(quiet = false) {
+// "https://desk.example.com | .message-body | .requester-name": an origin, then optionally where
+// that help desk shows the customer's message and name.
+function parseSites(text) {
+  const sites = [];
+  const selectors = {};
+  for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const [site, message = "", name = ""] = line.split("|").map((p) => p.trim());
+    const origin = new URL(site).origin;
+    for (const selector of [message, name].filter(Boolean)) document.createDocumentFragment().querySelector(selector); // throws on a bad one
+    sites.push(origin);
+    if (message || name) selectors[origin] = { message, name };
+  }
+  return { sites, selectors };
+}
+
+function read() {
   const values = Object.fromEntries(FIELDS.map((f) => [f, $(f).value.trim()]));
-  let origins;
+  new URL(values.serverUrl);
+  return { values, ...parseSites($("sites").value) };
+}
+
+// Called straight from the click: permissions.request must come before any await, or the
+// browser no longer counts it as the user's gesture and refuses.
+function save(quiet = false) {
+  let form;
   try {
-    new URL(values.serverUrl);
-    origins = $("sites").value.split(/\s+/).filter(Boolean).map((s) => new URL(s).origin);
+    form = read();
   } catch (error) {
-    status(`Not a valid URL: ${error.message}`, "error");
-    return false;
+    status(`Not valid: ${error.message}`, "error");
+    return Promise.resolve(false);
   }
+  const { values, sites, selectors } = form;
   // Host access is asked for only what the user names: the server and the sites they switch on.
-  const wanted = [new URL(values.serverUrl).origin, ...origins].map((o) => `${o}/*`);
-  try {
-    const granted = await api.permissions.request({ origins: wanted });
-    if (!granted) status("Access to those sites was not granted; Tact will not run there.", "error");
-  } catch (error) {
-    /* localhost is granted in the manifest; a request outside a click is refused */
-  }
-  await api.storage.local.set({ ...values, sites: origins });
-  if (!quiet) status("Saved.", "ok");
-  return true;
+  const wanted = [new URL(values.serverUrl).origin, ...sites].map((o) => `${o}/*`);
+  const asked = api.permissions.request({ origins: wanted }).catch(() => false);
+  return asked.then(async (granted) => {
+    const allowed = [];
+    for (const origin of sites) if (await api.permissions.contains({ origins: [`${origin}/*`] })) allowed.push(origin);
+    await api.storage.local.set({ ...values, siteSelectors: selectors });
+    for (const origin of allowed) await api.runtime.sendMessage({ type: "siteEnabled", data: { origin } });
+    const dropped = sites.filter((o) => !allowed.includes(o));
+    if (!granted && dropped.length) status(`Access was not granted to ${dropped.join(", ")}; Tact will not run there.`, "error");
+    else if (!quiet) status("Saved.", "ok");
+    return true;
+  });
 }
 
 async function verify() {

@@ -19,14 +19,23 @@
   }
 
   function create(adapter, config, doc, t) {
+    const E = root.TactEditors;
     const cleanups = [];
+    const origin = doc.location ? doc.location.origin : "";
+    const selectors = (config.siteSelectors || {})[origin] || {};
+    // Where the agent is writing: the editor that last had focus and its caret, kept up to date
+    // while they type, so that the panel (or a fix button) taking focus does not lose them.
+    const active = { editor: null, caret: null };
+    let selection = ""; // the last text selected outside editors and outside the panel
+
     const ctx = {
       adapter,
       config,
       doc,
       t,
       send,
-      state: {}, // shared facts: current suggestion, last inserted reply, last check
+      selectors,
+      state: {}, // shared facts: current suggestion, last inserted reply per editor, last check
       on(target, type, fn, opts) {
         target.addEventListener(type, fn, opts);
         cleanups.push(() => target.removeEventListener(type, fn, opts));
@@ -46,8 +55,32 @@
         if (ranges.length) CSS.highlights.set(name, new Highlight(...ranges));
         else CSS.highlights.delete(name);
       },
-      message(doc_ = doc) {
-        return adapter.readMessage(doc_, { ownEmail: config.agentEmail });
+      editorFor(el) {
+        const host = el && E.editorOf(el);
+        return host && adapter.isCompose(host) ? host : null;
+      },
+      // The editor the agent is in and their caret: the tracked one while it is on the page, else
+      // the adapter's guess (focused editor, else the last compose).
+      target() {
+        if (active.editor && active.editor.isConnected) return { editor: active.editor, caret: active.caret };
+        const editor = adapter.findCompose(doc);
+        return { editor, caret: null };
+      },
+      remember(editor) {
+        if (!editor) return;
+        if (active.editor !== editor) active.caret = null;
+        active.editor = editor;
+        const caret = E.forElement(editor).caret(editor);
+        if (caret) active.caret = caret;
+      },
+      // What the agent selected outside the editors: now, else the last such selection.
+      selection() {
+        const now = currentSelection();
+        return now || selection;
+      },
+      message(extra = {}) {
+        return adapter.readMessage(doc, { ownEmail: config.agentEmail, ownName: config.agentName, selection: ctx.selection(),
+                                          selectors, ...extra });
       },
       destroy() {
         while (cleanups.length) {
@@ -59,6 +92,31 @@
         }
       },
     };
+    function currentSelection() {
+      const sel = doc.getSelection && doc.getSelection();
+      if (!sel || sel.isCollapsed || !sel.rangeCount) return "";
+      const node = sel.getRangeAt(0).commonAncestorContainer;
+      const el = node.nodeType === 1 ? node : node.parentElement;
+      if (!el || E.editorOf(el) || (el.closest && el.closest("#tact-root"))) return "";
+      return String(sel).trim();
+    }
+
+    const track = (event) => {
+      const target = event.composedPath ? event.composedPath()[0] : event.target;
+      const editor = ctx.editorFor(target);
+      if (editor) ctx.remember(editor);
+    };
+    for (const type of ["focusin", "keyup", "mouseup", "input", "select"]) ctx.on(doc, type, track, true);
+    ctx.on(doc, "selectionchange", () => {
+      const now = currentSelection();
+      if (now) selection = now;
+      const sel = doc.getSelection();
+      const focused = doc.activeElement && ctx.editorFor(doc.activeElement);
+      if (focused) ctx.remember(focused);
+      else if (sel && sel.rangeCount && active.editor && active.editor.contains(sel.getRangeAt(0).startContainer)) ctx.remember(active.editor);
+    });
+    const focused = doc.activeElement && ctx.editorFor(doc.activeElement);
+    if (focused) ctx.remember(focused);
     return ctx;
   }
 

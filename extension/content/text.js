@@ -9,18 +9,26 @@
     return el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && /^(text|search|)$/i.test(el.type || "")));
   }
 
-  // Walk the editor once; return its text and the text nodes with their start offsets.
-  function linearize(el) {
-    if (isField(el)) return { text: el.value, pieces: [] };
+  // Walk the editor once; return its text and the text nodes with their start offsets. With a
+  // DOM point (node, offset), also where that point falls in the text (`at`): a caret to offsets.
+  function linearize(el, point = null) {
+    if (isField(el)) return { text: el.value, pieces: [], slots: [], at: null };
     const pieces = [];
+    const slots = [];
     let text = "";
+    let at = null;
     const walk = (node) => {
-      for (const child of node.childNodes) {
+      const children = node.childNodes;
+      for (let i = 0; i < children.length; i++) {
+        if (point && at === null && point.node === node && point.offset === i) at = text.length;
+        const child = children[i];
         if (child.nodeType === 3) {
+          if (point && at === null && point.node === child) at = text.length + Math.min(point.offset, child.data.length);
           pieces.push({ node: child, start: text.length });
           text += child.data;
         } else if (child.nodeType === 1) {
           if (child.tagName === "BR") {
+            slots.push({ node, offset: i, start: text.length }); // a caret can stand before a <br>
             text += "\n";
             continue;
           }
@@ -30,9 +38,17 @@
           if (block && text && !text.endsWith("\n")) text += "\n";
         }
       }
+      if (point && at === null && point.node === node && point.offset >= children.length) at = text.length;
     };
     walk(el);
-    return { text: text.replace(/\n+$/, ""), pieces };
+    const trimmed = text.replace(/\n+$/, "");
+    return { text: trimmed, pieces, slots, at: at === null ? null : Math.min(at, trimmed.length) };
+  }
+
+  // A DOM point inside the editor as an offset in its linear text (null when outside it).
+  function offsetOf(el, node, offset) {
+    if (!el.contains(node)) return null;
+    return linearize(el, { node, offset }).at;
   }
 
   function readText(el) {
@@ -40,14 +56,18 @@
   }
 
   function rangeFor(el, offset, length) {
-    const { pieces } = linearize(el);
+    const { pieces, slots } = linearize(el);
     const doc = el.ownerDocument;
     const locate = (pos) => {
       for (let i = pieces.length - 1; i >= 0; i--) {
         const p = pieces[i];
         if (pos >= p.start && pos <= p.start + p.node.data.length) return [p.node, pos - p.start];
       }
-      return null;
+      // no text there (an empty line): before the <br> that makes that line
+      const slot = slots.find((s) => s.start === pos);
+      if (slot) return [slot.node, slot.offset];
+      const next = pieces.find((p) => p.start >= pos);
+      return next ? [next.node, 0] : null;
     };
     const a = locate(offset);
     const b = locate(offset + length);
@@ -138,7 +158,38 @@
     el.ownerDocument.execCommand("delete", false);
   }
 
-  const TactText = { linearize, readText, rangeFor, select, insertAtCaret, replaceRange, textBeforeCaret, deleteBeforeCaret, isField };
+  // Quoted history in a copy of a message body: the first quote marker and everything after it
+  // goes (a reply header is followed by the old text without any wrapper around it).
+  function cutQuotes(body, selector) {
+    const copy = body.cloneNode(true);
+    const marker = copy.querySelector(selector);
+    if (marker) {
+      for (let node = marker; node && node !== copy; node = node.parentNode) {
+        while (node.nextSibling) node.nextSibling.remove();
+      }
+      marker.remove();
+    }
+    return copy;
+  }
+
+  // The same in plain text: "On … wrote:" / "… пишет:" / "-----Original Message-----" / a
+  // "From: … Sent: …" header, and ">"-quoted lines.
+  const QUOTE_START = [
+    /^\s*(On|Le|Am)\s.{4,200}(wrote|écrit|schrieb)\s*:\s*$/im,
+    /^.{4,200}(пишет|написал|написала)\s*:\s*$/im,
+    /^\s*-{2,}\s*(Original Message|Исходное сообщение|Forwarded message|Пересылаемое сообщение)\s*-{2,}/im,
+    /^\s*(From|От|De):\s.+\n\s*(Sent|Date|Отправлено|Дата|Envoyé):\s/im,
+  ];
+  function stripQuoted(text) {
+    let cut = text.length;
+    for (const pattern of QUOTE_START) {
+      const m = pattern.exec(text);
+      if (m && m.index > 0 && m.index < cut) cut = m.index;
+    }
+    return text.slice(0, cut).split("\n").filter((line) => !/^\s*>/.test(line)).join("\n").trim();
+  }
+
+  const TactText = { cutQuotes, stripQuoted, linearize, offsetOf, readText, rangeFor, select, insertAtCaret, replaceRange, textBeforeCaret, deleteBeforeCaret, isField };
   root.TactText = TactText;
   if (typeof module !== "undefined") module.exports = TactText;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -13,6 +13,8 @@ const generic = require("../content/adapters/generic.js");
 const registry = require("../content/registry.js");
 const text = require("../content/text.js");
 const variables = require("../content/variables.js");
+const editors = require("../content/editors.js");
+const panel = require("../content/panel.js");
 
 function page(name, url) {
   const html = readFileSync(new URL(name, FIXTURES), "utf8").replace(/<script>[\s\S]*?<\/script>/g, "");
@@ -70,7 +72,7 @@ test("generic adapter uses the selection and the focused text area", () => {
   const range = doc.createRange();
   range.selectNodeContents(doc.getElementById("m"));
   doc.getSelection().addRange(range);
-  assert.equal(generic.readMessage(doc).text, "Where is my order?");
+  assert.equal(generic.readMessage(doc, { selection: String(doc.getSelection()) }).text, "Where is my order?");
   doc.getElementById("t").focus();
   const box = generic.findCompose(doc);
   generic.insertText(box, "Hello");
@@ -123,4 +125,101 @@ test("the manifest lists every content script once, and each feature has setup/d
     assert.equal(typeof feature.setup, "function", name);
     assert.ok(files.includes(`content/features/${name}.js`), name);
   }
+});
+
+function dom(html, url = "https://example.com/") {
+  return new JSDOM(html, { url }).window.document;
+}
+
+function outlookThread({ newestFirst, dates = true, composeAt = "none" }) {
+  const message = (n, name, email, date, body, quoted = "") => `<div class="AvaBt" tabindex="-1"><div class="ZrX5s">
+      <div aria-label="From: ${name}"><span title="${email}">${name}</span></div>${dates ? `<div class="AL_OM" title="${date}">${date}</div>` : ""}</div>
+      <div aria-label="Message body" role="document"><div id="UniqueMessageBody_${n}"><div class="x_elementToProof">${body}</div>${quoted}</div></div></div>`;
+  const quoted = '<div id="x_appendonsend"></div><hr style="display:inline-block;width:98%"><div id="x_divRplyFwdMsg"><b>From:</b> Sam</div><div>I reset your password.</div>';
+  const items = [message(1, "Dana Miller", "dana@example.com", "Mon 11/23/2026 9:02 AM", "I cannot log in."),
+                 message(2, "Sam Agent", "agent@acme.example", "Mon 11/23/2026 9:30 AM", "I reset your password."),
+                 message(3, "Dana Miller", "dana@example.com", "Wed 11/25/2026 4:48 PM", "I was charged twice.", quoted)];
+  if (newestFirst) items.reverse();
+  const compose = '<div class="dMm6A"><div role="textbox" contenteditable="true" aria-label="Message body"><div><br></div><div id="appendonsend"></div><div id="divRplyFwdMsg">From: Dana</div><div>I was charged twice.</div></div><button aria-label="Send">Send</button></div>';
+  const body = (composeAt === "top" ? compose : "") + items.join("") + (composeAt === "bottom" ? compose : "");
+  return dom(`<div id="ReadingPaneContainerId"><div role="heading" aria-level="2">Login</div>${body}</div>`, "https://outlook.office.com/mail/");
+}
+
+test("outlook finds the customer's newest message in either order, without the x_ quoted history", () => {
+  for (const newestFirst of [true, false]) {
+    for (const [dates, composeAt] of [[true, "none"], [false, newestFirst ? "top" : "bottom"]]) {
+      const message = outlook.readMessage(outlookThread({ newestFirst, dates, composeAt }), { ownEmail: "agent@acme.example" });
+      assert.equal(message.text, "I was charged twice.", JSON.stringify({ newestFirst, dates, composeAt }));
+      assert.equal(message.senderEmail, "dana@example.com");
+    }
+  }
+  // the agent's own reply is skipped even without the configured address: the account shows it
+  const doc = outlookThread({ newestFirst: false, dates: true });
+  doc.body.insertAdjacentHTML("afterbegin", '<span id="mectrl_currentAccount_secondary">agent@acme.example</span>');
+  assert.equal(outlook.readMessage(doc).text, "I was charged twice.");
+});
+
+test("outlook's Send of one compose finds that compose; its draft stops at the quoted history", () => {
+  const doc = outlookThread({ newestFirst: true, composeAt: "top" });
+  doc.body.insertAdjacentHTML("beforeend", '<div class="projection"><div role="textbox" contenteditable="true"><div>New draft</div></div><button aria-label="Отправить">Отправить</button></div>');
+  const [reply, fresh] = doc.querySelectorAll('[role="textbox"][contenteditable="true"]');
+  const buttons = doc.querySelectorAll("button");
+  assert.equal(outlook.composeFor(buttons[0]), reply);
+  assert.equal(outlook.composeFor(buttons[1]), fresh);
+  reply.firstChild.textContent = "Hi Dana,";
+  assert.equal(editors.forElement(reply).read(reply), "Hi Dana,");
+});
+
+test("gmail skips the agent's own message (account from the page), cuts quotes, knows a Russian Send", () => {
+  const doc = dom(`<a href="https://accounts.google.com/SignOutOptions" aria-label="Аккаунт Google: Сэм (agent@acme.example)"></a>
+    <h2 class="hP">Вход</h2>
+    <div class="adn"><span class="gD" email="maria@example.ru" name="Мария">Мария</span><div class="a3s">С меня дважды списали деньги.<div class="gmail_quote">старое</div></div></div>
+    <div class="adn"><span class="gD" email="agent@acme.example" name="Сэм">Сэм</span><div class="a3s">Пароль сброшен.</div></div>
+    <div class="M9"><div g_editable="true" contenteditable="true" role="textbox"></div><div role="button" class="T-I aoO" data-tooltip="Отправить ‪(Ctrl+Enter)‬">Отправить</div>
+      <div role="button" class="T-I hG" data-tooltip="Другие параметры отправки"></div></div>`, "https://mail.google.com/mail/u/0/");
+  assert.equal(gmail.ownEmail(doc), "agent@acme.example");
+  const message = gmail.readMessage(doc);
+  assert.equal(message.text, "С меня дважды списали деньги.");
+  assert.equal(message.senderName, "Мария");
+  const compose = doc.querySelector("[g_editable]");
+  assert.equal(gmail.composeFor(doc.querySelector(".aoO")), compose);
+});
+
+test("plain-text quoted history and a customer's name in a selection", () => {
+  assert.equal(text.stripQuoted("Thanks!\n\nOn Mon, Nov 23, 2026 at 9:30 AM Sam <s@a.example> wrote:\n> old"), "Thanks!");
+  assert.equal(text.stripQuoted("Спасибо!\n23.11.2026, Сэм пишет:\n> старое"), "Спасибо!");
+  const doc = dom("<textarea></textarea>");
+  const message = generic.readMessage(doc, { selection: "From: Ann Lee <ann@example.com>\nThe jacket is red, not blue." });
+  assert.deepEqual([message.senderName, message.senderEmail, message.text], ["Ann Lee", "ann@example.com", "The jacket is red, not blue."]);
+  assert.equal(generic.readMessage(doc, { selection: "Ann Lee wrote:\nIt broke." }).senderName, "Ann Lee");
+});
+
+test("a caret survives as offsets and a reply goes in at it, keeping the text around", () => {
+  const doc = dom('<div id="c" contenteditable="true"><div>Hi Tom,</div><div><br></div><div>Best, Sam</div></div><textarea id="t">Hi Tom,\n\nBest, Sam</textarea>');
+  const box = doc.getElementById("c");
+  const plain = editors.forElement(box);
+  assert.equal(plain.kind, "plain");
+  const caret = { start: 8, end: 8 }; // the empty line
+  const range = text.rangeFor(box, 8, 0);
+  assert.ok(range && range.startContainer.nodeType === 1, "an empty line maps to the spot before its <br>");
+  assert.deepEqual(text.offsetOf(box, range.startContainer, range.startOffset), 8);
+  plain.insert(box, "Refunded.", caret);
+  assert.equal(plain.read(box), "Hi Tom,\nRefunded.\nBest, Sam");
+  const field = doc.getElementById("t");
+  editors.forElement(field).insert(field, "Refunded.", { start: 8, end: 8 });
+  assert.equal(field.value, "Hi Tom,\nRefunded.\nBest, Sam");
+  const rich = dom('<div class="ProseMirror" contenteditable="true"><p>x</p></div>').querySelector(".ProseMirror");
+  assert.equal(editors.forElement(rich).kind, "rich");
+});
+
+test("the panel is placed beside, below or above the editor, never over it", () => {
+  const view = { width: 1280, height: 860 };
+  const overlap = (a, r) => !(a.left + a.width <= r.left || r.right <= a.left || a.top + a.maxHeight <= r.top || r.bottom <= a.top);
+  const rects = [[296, 590, 944, 818], [744, 516, 1264, 860], [0, 0, 1280, 400], [0, 460, 1280, 860], [20, 20, 1260, 840]];
+  for (const [left, top, right, bottom] of rects) {
+    const r = { left, top, right, bottom, width: right - left, height: bottom - top };
+    const at = panel.placement(r, view);
+    if (at.width >= 200 && at.maxHeight >= 120) assert.ok(!overlap(at, r), JSON.stringify({ r, at }));
+  }
+  assert.equal(panel.placement({ left: 296, top: 590, right: 744, bottom: 818 }, view).side, "right");
 });

@@ -18,6 +18,12 @@ class CheckRequest(Struct, forbid_unknown_fields=True):
     reply_to: Annotated[str, Meta(max_length=MAX_TEXT, description="the message replied to (its sender's address "
                                   f"and text), at most {MAX_TEXT} characters")] | None = None
     template_id: Id | None = None
+    # Additive: the agent's own words (name, signature, company) that are never a mistake, and the
+    # signature block, inside which nothing is flagged but confidential data.
+    ignore_words: Annotated[list[Annotated[str, Meta(min_length=1, max_length=100)]], Meta(
+        max_length=200, description="words never flagged as mistakes (the agent's name, company, product names)")] = []
+    signature: Annotated[str, Meta(max_length=1_000, description="the agent's signature: only confidential data "
+                                   "inside it is reported")] | None = None
 
 
 class BannedPhraseBody(Struct, forbid_unknown_fields=True):

@@ -4,6 +4,7 @@ over it; findings become the wire's issues with UTF-16 offsets."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from service.checks.base import (
@@ -50,6 +51,37 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+def _own_spans(text: str, signature: str | None) -> list[tuple[int, int]]:
+    """Where the agent's signature stands in the draft (each line of it, wherever it is)."""
+    spans = []
+    for line in (signature or "").splitlines():
+        line = line.strip()
+        if len(line) < 2:
+            continue
+        for m in re.finditer(re.escape(line), text, re.IGNORECASE):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _without_own(text: str, found: list[Finding], ignore_words: list[str] | None, signature: str | None) -> list[Finding]:
+    """The agent's own name or signature is not a mistake: drop findings on them (privacy stays:
+    a card number is confidential wherever it is)."""
+    if not found or not (ignore_words or signature):
+        return found
+    own = {w.strip().casefold() for w in ignore_words or [] if w.strip()}
+    spans = _own_spans(text, signature)
+    kept = []
+    for f in found:
+        if f.category != "privacy":
+            word = text[f.offset:f.offset + f.length].strip(" .,;:!?\"'()«»").casefold()
+            if word and all(part in own for part in re.split(r"[\s,]+", word) if part):
+                continue
+            if f.length and any(a <= f.offset and f.offset + f.length <= b for a, b in spans):
+                continue
+        kept.append(f)
+    return kept
 
 
 class CheckService:
@@ -105,8 +137,10 @@ class CheckService:
 
     # ---------------------------------------------------------------- check
     def check(self, text: str, language: str | None = None, reply_to: str | None = None,
-              rules: TeamRules | None = None, team_id: int | None = None) -> CheckResponse:
-        """``rules`` given, or else those of ``team_id`` (the caller's team)."""
+              rules: TeamRules | None = None, team_id: int | None = None, ignore_words: list[str] | None = None,
+              signature: str | None = None) -> CheckResponse:
+        """``rules`` given, or else those of ``team_id`` (the caller's team). ``ignore_words`` and
+        ``signature`` are the agent's own: never a spelling mistake, never a tone issue."""
         if not text.strip():
             raise ValidationFailed("text is empty")
         if len(text) > MAX_CHECK_CHARS:
@@ -125,6 +159,7 @@ class CheckService:
             t0 = time.perf_counter()
             found = check.check(text, lang, context)
             timings[f"{check.name}_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+            found = _without_own(text, found, ignore_words, signature)
             findings += found
             context.found.extend(found)
             if check.affects_tone:

@@ -11,7 +11,8 @@ from service.library.schemas import Language
 
 class SuggestRequest(Struct, forbid_unknown_fields=True):
     message: Annotated[str, Meta(max_length=20_000, description="the customer's last message, at most 20,000 characters")]
-    subject: Annotated[str, Meta(max_length=1_000)] | None = None
+    subject: Annotated[str, Meta(max_length=1_000, description="the thread's subject: used only when the message "
+                                 "is very short (fewer than 4 words)")] | None = None
     language: Language | None = None
     k: Annotated[int, Meta(ge=1, le=10)] = 3
     variables: dict[str, Any] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,9 @@ OVERFETCH = 4
 LOW_CONFIDENCE_MARGIN = 0.1
 
 
+SHORT_MESSAGE_WORDS = 4  # fewer words than this: the subject is added to the query
+
+
 class SuggestService:
     def __init__(self, settings: Settings, languages: LanguageRegistry, library: TemplateService,
                  search: SearchIndexes, detector: LanguageDetector, renderer: SandboxedRenderer,
@@ -51,7 +55,10 @@ class SuggestService:
             raise ValidationFailed(f"message is longer than {self._settings.max_message_chars} characters; "
                                    "send the customer's last message without the quoted thread")
         language = self._languages.get(request.language or self._detector.detect(message)).code
-        query = f"{request.subject.strip()}. {message}" if request.subject and request.subject.strip() else message
+        # The subject is the thread's first topic; it joins the query only when the message alone
+        # says too little ("any news?"): a thread begun as "login problem" must not steer "charged twice".
+        short = len(re.findall(r"\w+", message)) < SHORT_MESSAGE_WORDS
+        query = f"{request.subject.strip()}. {message}" if short and request.subject and request.subject.strip() else message
         index = self._search.indexes[language]
         result = index.search(query, k=request.k * OVERFETCH)
 

@@ -144,3 +144,23 @@ def test_a_russian_draft_gets_russian_advice_even_when_english_is_asked(client):
     rules = {i["rule"] for i in result["issues"]}
     assert "TONE_REPEAT" in rules and "TONE_NO_GREETING" not in rules
     assert check(client, text="Hello, your order has shipped.", language="en")["language"] == "en"
+
+
+def test_agent_own_words_and_signature_are_not_flagged(client, grammar_ready):
+    text = "Hello Dana, this is a tset of our reply.\n\nSam Kowalczyk\nBrightdesk support team"
+    plain = check(client, text=text, language="en")
+    flagged = {utf16(text, i["offset"], i["length"]) for i in plain["issues"] if i["category"] == "spelling"}
+    assert {"tset", "Kowalczyk"} <= flagged  # without the profile, the surname is a "mistake"
+    own = check(client, text=text, language="en", ignore_words=["Sam", "Kowalczyk"], signature="Sam Kowalczyk\nBrightdesk support team")
+    flagged = {utf16(text, i["offset"], i["length"]) for i in own["issues"] if i["category"] == "spelling"}
+    assert flagged == {"tset"}
+    # a card number inside the signature is still confidential
+    card = check(client, text="Thanks!\nSam 4111 1111 1111 1111", language="en", signature="Sam 4111 1111 1111 1111")
+    assert any(i["rule"] == "CARD_NUMBER" for i in card["issues"])
+
+
+@pytest.mark.parametrize("body", [{"text": "hi", "ignore_words": ["x" * 101]}, {"text": "hi", "ignore_words": ["a"] * 201},
+                                  {"text": "hi", "ignore_words": "Sam"}, {"text": "hi", "signature": "x" * 1001}])
+def test_own_words_bad_input(client, body):
+    response = client.post("/api/v1/check", json=body)
+    assert response.status_code in (400, 422) and response.json()["message"]

@@ -1,13 +1,14 @@
-/* Shortcuts: ";;name" then Tab in a compose box expands the template with that shortcut. */
+/* Shortcuts: ";;name" then Tab in a compose box expands the template with that shortcut, in that
+ * editor and at that spot, whatever happens to focus while the template is fetched. */
 (function (root) {
   "use strict";
   const SHORTCUT = /;;([\p{L}\p{N}_-]+)$/u;
 
   function setup(ctx) {
-    const { adapter, doc } = ctx;
-    const { TactText: T, TactVariables: V } = root;
+    const { doc } = ctx;
+    const { TactVariables: V, TactEditors: E } = root;
 
-    async function expand(compose, typed, name) {
+    async function expand(editor, at, typed, name) {
       const list = await ctx.send("templates");
       if (!list.ok) {
         ctx.panel.setStatus(ctx.explain(list), "error");
@@ -23,21 +24,27 @@
         ctx.panel.setStatus(ctx.explain(rendered), "error");
         return;
       }
-      T.deleteBeforeCaret(compose, typed.length);
-      adapter.insertText(compose, rendered.data.text);
-      ctx.markVariables(compose, rendered.data.missing_variables);
-      ctx.check.schedule(compose, 50);
+      const strategy = E.forElement(editor);
+      const start = at - typed.length;
+      if (!editor.isConnected || strategy.read(editor).slice(start, at) !== typed) return; // the agent changed it meanwhile
+      const span = strategy.replace(editor, start, typed.length, rendered.data.text);
+      ctx.remember(editor);
+      ctx.markVariables(editor, rendered.data.missing_variables, span);
+      ctx.check.schedule(editor, 50);
     }
 
     ctx.on(doc, "keydown", (event) => {
       if (event.key !== "Tab" || event.shiftKey) return;
-      const compose = adapter.findCompose(doc);
-      if (!compose || !compose.contains(event.target)) return;
-      const match = SHORTCUT.exec(T.textBeforeCaret(compose));
+      const editor = ctx.editorFor(event.composedPath ? event.composedPath()[0] : event.target);
+      if (!editor) return;
+      const strategy = E.forElement(editor);
+      const caret = strategy.caret(editor);
+      if (!caret) return;
+      const match = SHORTCUT.exec(strategy.read(editor).slice(0, caret.start));
       if (!match) return;
       event.preventDefault();
       event.stopPropagation();
-      expand(compose, match[0], match[1]);
+      expand(editor, caret.start, match[0], match[1]);
     }, true);
 
     ctx.send("templates"); // warm the shortcut list

@@ -27,7 +27,8 @@ class CheckController(Controller):
         checks = _checks(resources)
         if data.template_id is not None:
             resources.library.get(data.template_id, principal)  # 404 for an unknown or hidden template
-        return checks.check(data.text, data.language, data.reply_to, team_id=principal.team_id)
+        return checks.check(data.text, data.language, data.reply_to, team_id=principal.team_id,
+                            ignore_words=data.ignore_words, signature=data.signature)
 
     @get("/rules", sync_to_thread=True, guards=[requires("lead")], responses=errors(*READ, 403, 503))
     def get_rules(self, resources: ResourcesDep, principal: PrincipalDep) -> CheckRulesBody:
