@@ -12,7 +12,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.e2e.conftest import CHROMIUM, EXTENSION, FIXTURES, _serve  # noqa: E402
+from tests.e2e import pages  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, EXTENSION, FIXTURES, _serve_pages  # noqa: E402
 from tests.servers import start_server  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -42,25 +43,30 @@ def main() -> None:
             context = p.chromium.launch_persistent_context(
                 tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1280, "height": 760},
                 args=[f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", *ARGS])
-            context.route("https://mail.google.com/**", _serve(FIXTURES / "gmail.html"))
-            context.route("https://outlook.office.com/**", _serve(FIXTURES / "outlook.html"))
+            context.route("https://mail.google.com/**", _serve_pages(FIXTURES / "gmail.html", thread=pages.gmail))
+            context.route("https://outlook.office.com/**", _serve_pages(FIXTURES / "outlook.html", thread=pages.outlook))
             worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
             worker.evaluate("s => chrome.storage.local.set(s)", {"serverUrl": url, "token": TOKEN, "agentName": "Sam",
                                                                    "agentSignature": "Sam, Acme support"})
-            for name, address in (("gmail", "https://mail.google.com/mail/u/0/#inbox/1"), ("outlook", "https://outlook.office.com/mail/inbox/id/1")):
+            threads = (("gmail", "https://mail.google.com/mail/u/0/?fixture=thread&lang=en#inbox/1",
+                        '[data-compose="inline"] [g_editable="true"]', "Hi Dana,"),
+                       ("outlook", "https://outlook.office.com/mail/inbox/id/1?fixture=thread&lang=ru&newest=last",
+                        '[data-compose="reply"] [role="textbox"]', "Здравствуйте, Мария!"))
+            for name, address, editor, greeting in threads:
                 page = context.new_page()
                 page.goto(address)
                 page.wait_for_selector("html[data-tact-adapter]")
-                page.locator('[role="textbox"][contenteditable="true"]').first.click()
+                page.locator(editor).click(position={"x": 30, "y": 14} if name == "outlook" else None)
+                page.keyboard.type(greeting)
                 page.keyboard.press("Control+Shift+Space")
                 page.locator("#tact-root >> li[role=option]").first.wait_for(timeout=20000)
                 page.keyboard.press("ArrowDown")
                 page.screenshot(path=str(OUT / f"extension-{name}.png"))
                 page.close()
             page = context.new_page()
-            page.goto("https://mail.google.com/mail/u/0/#inbox/1")
+            page.goto("https://mail.google.com/mail/u/0/?fixture=thread&lang=en#inbox/1")
             page.wait_for_selector("html[data-tact-adapter]")
-            page.locator('[g_editable="true"]').click()
+            page.locator('[data-compose="inline"] [g_editable="true"]').click()
             page.keyboard.type("Hello Dana, as I already said, this was your fault. Your card 4111 1111 1111 1111 is fine. Best regards")
             page.locator("#tact-root >> .badge").wait_for(state="visible", timeout=20000)
             page.wait_for_timeout(500)

@@ -223,3 +223,12 @@ test("the panel is placed beside, below or above the editor, never over it", () 
   }
   assert.equal(panel.placement({ left: 296, top: 590, right: 744, bottom: 818 }, view).side, "right");
 });
+
+test("an Outlook reply popped out into its own window reads the quoted message below the draft", () => {
+  const doc = dom(`<input aria-label="Add a subject" value="RE: Charged twice">
+    <div role="textbox" contenteditable="true" aria-label="Message body"><div>Hi Dana,</div><div id="appendonsend"></div>
+    <hr style="display:inline-block;width:98%"><div id="divRplyFwdMsg"><b>From:</b> Dana Miller &lt;dana@example.com&gt;<br><b>Sent:</b> Wed 11/25/2026</div>
+    <div>I was charged twice.</div><div><br></div><div id="x_divRplyFwdMsg"><b>From:</b> Sam</div><div>Older.</div></div>`, "https://outlook.office.com/mail/deeplink/compose");
+  const message = outlook.readMessage(doc, { ownEmail: "agent@acme.example" });
+  assert.deepEqual([message.senderName, message.senderEmail, message.subject, message.text], ["Dana Miller", "dana@example.com", "Charged twice", "I was charged twice."]);
+});

@@ -106,7 +106,7 @@ def outlook(lang: str = "en", newest: str = "first") -> str:
         body = compose + "".join(reversed(messages))
     else:
         body = "".join(messages) + compose
-    values = {**ui, "lang": lang, "order": newest, "subject": thread["subject"], "messages": body,
+    values = {**ui, "lang": lang, "order": newest, "subject": thread["subject"], "messages": body, "customer": name,
               "title": f"Mail - Sam Agent - Outlook"}
     return _fill((FIXTURES / "outlook-thread.html").read_text(encoding="utf-8"), values)
 

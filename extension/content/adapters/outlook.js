@@ -81,6 +81,24 @@
     return true;
   }
 
+  // A reply popped out into its own window has no reading pane: the message replied to is the
+  // history Outlook quotes below the draft (#divRplyFwdMsg's "From: Name <address>" header, then
+  // the text, up to the next quoted header).
+  function quotedInCompose(doc, own) {
+    const header = [...doc.querySelectorAll(COMPOSE)].map((c) => c.querySelector('[id$="divRplyFwdMsg"]')).find(Boolean);
+    if (!header) return null;
+    const from = /(?:From|От|De)\s*:\s*([^<\n]*?)\s*<([^>\s]+)>/i.exec(header.textContent || "")
+      || /(?:From|От|De)\s*:\s*([^\n]+?)\s*(?:\n|Sent|Отправлено|$)/i.exec(header.textContent || "");
+    const senderEmail = from && from[2] ? from[2] : "";
+    if (senderEmail && own.includes(senderEmail.toLowerCase())) return null;
+    const holder = doc.createElement("div");
+    for (let node = header.nextSibling; node; node = node.nextSibling) holder.append(node.cloneNode(true));
+    const text = T.stripQuoted(T.readText(T.cutQuotes(holder, QUOTES)).trim());
+    if (!text) return null;
+    const subject = doc.querySelector('input[aria-label="Add a subject"], input[aria-label="Subject"], input[aria-label="Тема"]');
+    return { senderName: from ? from[1].trim() : "", senderEmail, subject: subject ? subject.value.replace(/^(RE|AW|Ответ|Отв)\s*:\s*/i, "") : "", text };
+  }
+
   const outlook = R.siteAdapter({
     name: "outlook",
     composeSelector: COMPOSE,
@@ -103,6 +121,7 @@
       const pane = doc.querySelector(PANE) || doc.body;
       const messages = messagesIn(pane);
       if (!newestFirst(messages, pane)) messages.reverse();
+      if (!messages.length) return quotedInCompose(doc, own);
       for (const { body, sender } of messages) {
         if (own.includes(sender.email.toLowerCase()) || (ownName && sender.name.toLowerCase() === ownName.toLowerCase())) continue;
         const text = T.stripQuoted(T.readText(T.cutQuotes(body, QUOTES)).trim());
