@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from index.store import load_store, make_store
 SLOTS = 1024
 MAX_TRIGGERS = SLOTS - 1
 CANDIDATE_VECTORS = 64
+RETRAIN_QUIET_S = 0.5  # a retrain starts once edits have paused this long …
+RETRAIN_MAX_WAIT_S = 5.0  # … or this long after the first of a steady stream
+TRAINER_NICENESS = 10
 FORMAT_VERSION = 1
 
 log = logging.getLogger("tact.index")
@@ -190,12 +194,26 @@ class LanguageIndex:
         self._retrain_event.set()
 
     def _train_loop(self) -> None:
+        # Retraining is background work: below the request threads in the scheduler's eyes, so a
+        # busy replica answers /suggest (in similarity mode meanwhile) before it finishes a retrain.
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINER_NICENESS)
+        except (AttributeError, OSError):
+            pass
         while not self._stopped:
             self._retrain_event.wait()
             if self._stopped:
                 return
-            time.sleep(0.2)  # let a burst of edits settle
+            # let a burst of edits settle: one retrain for a stream of edits, not one per edit (but
+            # never more than RETRAIN_MAX_WAIT_S behind a steady stream)
+            deadline = time.monotonic() + RETRAIN_MAX_WAIT_S
+            while time.monotonic() < deadline:
+                self._retrain_event.clear()
+                if self._stopped or not self._retrain_event.wait(RETRAIN_QUIET_S):
+                    break
             self._retrain_event.clear()
+            if self._stopped:
+                return
             if self.classifier_fresh:
                 continue
             try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 LEXICAL_WEIGHT = 0.1
 CLASSIFIER_C = 20.0
@@ -51,7 +52,9 @@ class TemplateClassifier:
         if len(classes) < 2:
             return None
         model = LogisticRegression(C=CLASSIFIER_C, max_iter=1000)
-        with warnings.catch_warnings():
+        # One BLAS thread: a retrain is background work and must not take the cores that encode
+        # queries (with several replicas on 2 cores, BLAS threads made one query encode take 1.3 s).
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(vectors, labels)
         return cls(model.classes_.astype(np.int64), model)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+log = logging.getLogger("tact.db")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -88,6 +92,16 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def listen(self, channel: str) -> "Listener | None":
+        """A connection LISTENing on ``channel`` (PostgreSQL); None on SQLite, where followers poll."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        try:
+            return Listener(self.engine.url, channel)
+        except Exception:  # noqa: BLE001 - following still works by polling
+            log.warning("cannot LISTEN; following the change log by polling", exc_info=True)
+            return None
+
     # ------------------------------------------------------------------ key-value state
     def get_value(self, key: str) -> str | None:
         with self.connect() as conn:
@@ -125,6 +139,43 @@ class Database:
                                    .values(value=value, updated_at=utcnow())).rowcount
             if not updated:
                 conn.execute(settings_kv.insert().values(key=key, value=value, updated_at=utcnow()))
+
+
+class Listener:
+    """One autocommit connection that LISTENs on a channel: ``wait`` returns when a notification
+    arrives or after ``timeout``; a dropped connection is opened again at the next wait."""
+
+    def __init__(self, url: sa.engine.URL, channel: str) -> None:
+        import psycopg
+
+        self._psycopg = psycopg
+        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._channel = channel
+        self._conn = None
+        self._connect()
+
+    def _connect(self) -> None:
+        self._conn = self._psycopg.connect(self._conninfo, autocommit=True)
+        self._conn.execute(f"LISTEN {self._channel}")
+
+    def wait(self, timeout: float) -> bool:
+        try:
+            if self._conn is None or self._conn.closed:
+                self._connect()
+            return any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+        except Exception:  # noqa: BLE001 - the database restarted: poll this round, reconnect next
+            log.warning("change-log listener lost its connection", exc_info=True)
+            self.close()
+            time.sleep(min(timeout, 1.0))
+            return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._conn = None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

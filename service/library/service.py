@@ -125,6 +125,17 @@ class TemplateService:
     def revision(self, language: str) -> str:
         return self.storage.revision(language)
 
+    def changes_since(self, language: str, seq: int, limit: int = 5000) -> list[tuple[int, int, str]]:
+        """The change log of ``language`` after ``seq``: (seq, template_id, op), oldest first."""
+        return self.storage.changes_since(language, seq, limit)
+
+    def current(self, template_ids: list[int]) -> dict[int, Template]:
+        """These templates as they are now (deleted ones absent)."""
+        found: dict[int, Template] = {}
+        for start in range(0, len(template_ids), 1000):
+            found.update(self.storage.live(template_ids[start:start + 1000]))
+        return found
+
     def versions(self, template_id: int, principal: Principal | None = None) -> list[TemplateVersion]:
         self.get(template_id, principal, include_deleted=True)
         return self.storage.versions(template_id)
@@ -166,6 +177,7 @@ class TemplateService:
                                              updated_at=now)
                 self.storage.record_version(conn, new_id, 1, values, list(EDITABLE), principal.name, now)
                 self.storage.bump(conn, values["language"], now)
+                self.storage.log_changes(conn, [(new_id, values["language"], "upsert")], now)
             created = self.get(new_id)
             self._notify(None, created)
         return created
@@ -190,6 +202,7 @@ class TemplateService:
             with self.storage.db.begin() as conn:
                 self.storage.mark_deleted(conn, template_id, now, principal.name)
                 self.storage.bump(conn, before.language, now)
+                self.storage.log_changes(conn, [(template_id, before.language, "delete")], now)
             self._notify(before, None)
         return before
 
@@ -216,8 +229,10 @@ class TemplateService:
                 self.storage.update(conn, template_id, merged, version=version, updated_by=principal.name,
                                     updated_at=now, deleted_at=None)
                 self.storage.record_version(conn, template_id, version, merged, changed, principal.name, now)
-                for language in {before.language, merged["language"]}:
+                languages = sorted({before.language, merged["language"]})
+                for language in languages:
                     self.storage.bump(conn, language, now)
+                self.storage.log_changes(conn, [(template_id, language, "upsert") for language in languages], now)
             after = self.get(template_id)
             self._notify(before, after)
         return before, after
@@ -285,6 +300,7 @@ class TemplateService:
                      chunk: int) -> None:
         """The validated plans in one transaction; a cancel or a clash rolls all of it back."""
         team_id, languages = principal.team_id, set()
+        logged: list[tuple[int, str]] = []  # (template, language) for the change log
         with self.storage.db.begin() as conn:
             for n, (item, values, before) in enumerate(plans, 1):
                 if n % chunk == 0:
@@ -304,6 +320,7 @@ class TemplateService:
                     written.append((None, new_id))
                     result.created.append(new_id)
                     languages.add(values["language"])
+                    logged.append((new_id, values["language"]))
                     continue
                 changed = [k for k in EDITABLE if values[k] != getattr(before, k)]
                 if not changed:
@@ -315,10 +332,12 @@ class TemplateService:
                 written.append((before, before.id))
                 result.updated.append(before.id)
                 languages |= {values["language"], before.language}
+                logged += [(before.id, language) for language in sorted({values["language"], before.language})]
             if result.problems:
                 raise _Clashes(result.problems)
-            for language in languages:
+            for language in sorted(languages):
                 self.storage.bump(conn, language, now)
+            self.storage.log_changes(conn, [(template_id, language, "upsert") for template_id, language in logged], now)
 
     def _validated(self, values: dict[str, Any]) -> dict[str, Any]:
         self.languages.get(values.get("language"))

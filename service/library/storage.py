@@ -56,6 +56,19 @@ library_state = sa.Table(
     timestamp("updated_at"),
 )
 
+# The change log replicas follow (migration 0006): appended in the writing transaction after the
+# language's library_state row is bumped, so within a language the sequence is in commit order.
+template_changes = sa.Table(
+    "template_changes", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("template_id", sa.Integer, nullable=False),
+    sa.Column("op", sa.String(8), nullable=False),
+    timestamp("created_at"),
+    sa.Index("ix_template_changes_language_seq", "language", "seq"),
+)
+CHANNEL = "tact_templates"  # PostgreSQL NOTIFY channel: a language's log moved on
+
 T = templates
 
 
@@ -143,9 +156,9 @@ class TemplateStorage:
             return conn.execute(sa.select(sa.func.count()).select_from(T).where(T.c.deleted_at.is_(None))).scalar_one()
 
     def revision(self, language: str) -> str:
-        with self.db.connect() as conn:
-            value = conn.execute(sa.select(library_state.c.revision).where(library_state.c.language == language)).scalar()
-        return str(value or 0)
+        """Where a language's change log stands: an index stamped with it has applied every change
+        up to there."""
+        return f"log:{self.last_change(language)}"
 
     def versions(self, template_id: int) -> list[TemplateVersion]:
         V = template_versions
@@ -200,6 +213,31 @@ class TemplateStorage:
                        changed: list[str], author: str, now: dt.datetime) -> None:
         conn.execute(template_versions.insert().values(template_id=template_id, version=version, snapshot=dumps(snapshot),
                                                        changed_fields=dumps(changed), author=author, created_at=now))
+
+    def log_changes(self, conn: Connection, entries: list[tuple[int, str, str]], now: dt.datetime) -> None:
+        """Append (template_id, language, op) rows to the change log, after ``bump`` of each language
+        in the same transaction; on PostgreSQL, wake the other replicas at commit."""
+        if not entries:
+            return
+        conn.execute(template_changes.insert(), [{"template_id": t, "language": lang, "op": op, "created_at": now}
+                                                 for t, lang, op in entries])
+        if conn.dialect.name == "postgresql":
+            for language in sorted({lang for _, lang, _ in entries}):
+                conn.execute(sa.text("SELECT pg_notify(:channel, :language)"), {"channel": CHANNEL, "language": language})
+
+    def changes_since(self, language: str, seq: int, limit: int = 5000) -> list[tuple[int, int, str]]:
+        """(seq, template_id, op) after ``seq`` for one language, oldest first."""
+        C = template_changes
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(C.c.seq, C.c.template_id, C.c.op)
+                                .where(C.c.language == language, C.c.seq > seq).order_by(C.c.seq).limit(limit)).all()
+        return [(int(r.seq), int(r.template_id), r.op) for r in rows]
+
+    def last_change(self, language: str) -> int:
+        C = template_changes
+        with self.db.connect() as conn:
+            value = conn.execute(sa.select(sa.func.max(C.c.seq)).where(C.c.language == language)).scalar()
+        return int(value or 0)
 
     def bump(self, conn: Connection, language: str, now: dt.datetime) -> None:
         S = library_state

@@ -1,5 +1,6 @@
 """Keeps one ``LanguageIndex`` (``index/``) per served language in step with the template library,
-and follows changes other replicas write to a shared database."""
+and follows the change log other replicas append to in a shared database. An index's revision is
+the last log entry of its language it has applied."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ from service.languages import LanguageRegistry
 from service.library.rendering import plain_text
 from service.library.schemas import Template
 from service.library.service import TemplateService
+from service.library.storage import CHANNEL
 from service.suggest.embedders import Embedders
 
 log = logging.getLogger("tact.search")
+
+
+def log_position(revision: str) -> int | None:
+    """The change-log sequence a revision stands for ("log:123"); None for anything else."""
+    return int(revision[4:]) if revision and revision.startswith("log:") and revision[4:].isdigit() else None
 
 
 def to_document(template: Template) -> Document:
@@ -41,12 +48,17 @@ class SearchIndexes:
         for language, index in self.indexes.items():
             folder = self._settings.index_dir / language
             if index.load(folder):
-                self.sync(language)
+                self.follow_all(language)
                 log.info("index loaded", extra={"language": language, **index.manifest()})
             else:
                 self.rebuild(language)
             index.start_background_training()
         self._library.subscribe(self.templates_changed)
+
+    def follow_all(self, language: str) -> None:
+        """After a restart: the log since the saved index, in pages."""
+        while self.follow(language) or self._library.changes_since(language, log_position(self.indexes[language].revision) or 0, 1):
+            pass
 
     def sync(self, language: str) -> int:
         """Apply the differences between the library and the index: new, edited and removed
@@ -104,25 +116,61 @@ class SearchIndexes:
 
         return progress
 
-    def start_sync(self, every_seconds: float = 5.0) -> None:
-        """Follow changes other replicas write to a shared database: rebuild a language whose
-        library revision moved on without this process applying it."""
+    def start_sync(self, every_seconds: float = 1.0) -> None:
+        """Follow the change log other replicas append to: woken by PostgreSQL's NOTIFY at their
+        commit, and polling every ``every_seconds`` besides (SQLite, or a lost notification)."""
         self._stop_sync = threading.Event()
+        listener = self._library.storage.db.listen(CHANNEL)
 
         def loop() -> None:
-            while not self._stop_sync.wait(every_seconds):
-                self._sync_once()
+            while not self._stop_sync.is_set():
+                if listener is not None:
+                    listener.wait(every_seconds)
+                elif self._stop_sync.wait(every_seconds):
+                    break
+                if not self._stop_sync.is_set():
+                    self._sync_once()
+            if listener is not None:
+                listener.close()
 
         self._sync_thread = threading.Thread(target=loop, name="tact-index-sync", daemon=True)
         self._sync_thread.start()
 
+    def follow(self, language: str, limit: int = 5000) -> int:
+        """Apply the change log of ``language`` after what the index has applied: only the templates
+        named there are read, and only those that differ from the index are embedded (this
+        replica's own changes are already in). Returns how many templates changed."""
+        index = self.indexes[language]
+        applied = log_position(index.revision)
+        if applied is None:  # an index saved before the change log: compare everything once
+            return self.sync(language)
+        rows = self._library.changes_since(language, applied, limit)
+        if not rows:
+            if applied > log_position(self._library.revision(language)):  # another database, or a reset log
+                return self.sync(language)
+            return 0
+        ids = sorted({template_id for _, template_id, _ in rows})
+        current = self._library.current(ids)
+        held = index.documents()
+        changed, removed = [], []
+        for template_id in ids:
+            template = current.get(template_id)
+            if template is not None and template.status == "published" and template.language == language:
+                document = to_document(template)
+                if held.get(template_id) != document:
+                    changed.append(document)
+            elif template_id in held:
+                removed.append(template_id)
+        index.apply(changed, removed, f"log:{rows[-1][0]}", progress=self._progress(language) if len(changed) > 200 else None)
+        return len(changed) + len(removed)
+
     def _sync_once(self) -> None:
         for language, index in self.indexes.items():
             try:
-                with self._library.change_lock:  # this process's own changes are applied, not half-done
-                    foreign = self._library.revision(language) != index.revision
-                if foreign:
-                    changed = self.sync(language)
+                # this process's own changes are applied whole (commit, then index) before the log is read
+                with self._library.change_lock:
+                    changed = self.follow(language)
+                if changed:
                     log.info("library changed elsewhere; applied", extra={"language": language, "templates": changed})
                 elif index.dirty:
                     # Saved in the background: a burst of edits or an import writes the file once.

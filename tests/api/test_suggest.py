@@ -137,11 +137,11 @@ def test_change_written_by_another_replica_is_followed(client, resources, servic
 def test_subject_steers_only_a_very_short_message(client):
     """A thread begun as a login problem: a later message about a double charge is answered on its
     own; a bare "any news?" leans on the subject."""
-    def top(**body):
+    def titles(**body):
         response = client.post("/api/v1/suggest", json={"k": 3, "language": "en", **body})
         assert response.status_code == 200, response.text
-        return response.json()["suggestions"][0]["title"]
+        return [s["title"] for s in response.json()["suggestions"]]
 
-    assert top(subject="Can't log in to my account", message="I was charged twice for my order this month, please refund one payment.") \
-        == "Billing error corrected"
-    assert top(subject="Can't log in to my account: password reset", message="Any news?") == "Password reset"
+    later = titles(subject="Can't log in to my account: password reset", message="I was charged twice for the same order this month.")
+    assert later[0] in ("Billing error corrected", "Refund approved") and "Password reset" not in later, later
+    assert titles(subject="Can't log in to my account: password reset", message="Any news?")[0] == "Password reset"
