@@ -42,6 +42,7 @@ class Document:
     title: str
     text: str
     triggers: tuple[str, ...] = ()
+    team_id: int | None = None  # None: every team's; a search names the teams its caller sees
 
     def texts(self) -> list[str]:
         head = f"{self.title}. {self.text}".strip(" .") or self.title
@@ -80,6 +81,7 @@ class LanguageIndex:
         self._vectors: dict[int, np.ndarray] = {}
         self._documents: dict[int, Document] = {}
         self._lexical = LexicalIndex(stopwords)
+        self._selectors: dict[frozenset, object] = {}  # teams → store selector, until the next change
         self._classifier: TemplateClassifier | None = None
         self._threshold = self.settings.fallback_threshold
         self._generation = 0
@@ -177,6 +179,7 @@ class LanguageIndex:
 
     def _changed(self) -> None:
         self._generation += 1
+        self._selectors = {}
         self._lexical.build({t: d.lexical_text() for t, d in self._documents.items()})
         self._threshold = calibrate_threshold(list(self._vectors.values()), self.settings)
         self._retrain_event.set()
@@ -245,30 +248,50 @@ class LanguageIndex:
         return self._classifier is not None and self._trained_generation == self._generation
 
     # ---------------------------------------------------------------- search
-    def search(self, text: str, k: int = 3, query_vector: np.ndarray | None = None) -> SearchResult:
+    def search(self, text: str, k: int = 3, query_vector: np.ndarray | None = None,
+               teams: frozenset | None = None) -> SearchResult:
+        """``teams``: the team ids whose templates the caller sees (None in it for the shared ones);
+        None for all. The filter is inside the vector search, so k visible hits come back however
+        many teams' templates outrank them."""
         t0 = time.perf_counter()
         query = self.embedder.encode([text])[0] if query_vector is None else query_vector
         t1 = time.perf_counter()
         with self._lock:
-            result = self._rank(text, query, k)
+            result = self._rank(text, query, k, teams)
         result.timings = {"encode_ms": (t1 - t0) * 1000, "rank_ms": (time.perf_counter() - t1) * 1000}
         result.vector = query
         return result
 
-    def _rank(self, text: str, query: np.ndarray, k: int) -> SearchResult:
+    def _visible(self, teams: frozenset | None):
+        if teams is None:
+            return lambda template_id: True
+        documents = self._documents
+        return lambda template_id: template_id in documents and documents[template_id].team_id in teams
+
+    def _selector(self, teams: frozenset):
+        selector = self._selectors.get(teams)
+        if selector is None:
+            ids = [self._ids_of(t) for t, d in self._documents.items() if d.team_id in teams]
+            selector = self._store.select(np.concatenate(ids) if ids else np.zeros(0, np.int64))
+            self._selectors[teams] = selector
+        return selector
+
+    def _rank(self, text: str, query: np.ndarray, k: int, teams: frozenset | None = None) -> SearchResult:
         if not self._documents:
             return SearchResult([], True, self._threshold, "empty")
-        scores, ids = self._store.search(query[None, :], min(CANDIDATE_VECTORS, len(self._store)))
+        visible = self._visible(teams)
+        allowed = None if teams is None else self._selector(teams)
+        scores, ids = self._store.search(query[None, :], min(CANDIDATE_VECTORS, len(self._store)), allowed)
         nearest: dict[int, float] = {}
         for score, vid in zip(scores[0], ids[0]):
             if vid < 0:
                 continue
             tid = int(vid) // SLOTS
             nearest[tid] = max(nearest.get(tid, -1.0), float(score))
-        lexical = self._lexical.scores(text)
+        lexical = {t: v for t, v in self._lexical.scores(text).items() if visible(t)}
         if self.classifier_fresh:
             mode = "classifier"
-            base = self._classifier.probabilities(query)
+            base = {t: p for t, p in self._classifier.probabilities(query).items() if visible(t)}
         else:
             mode = "similarity"
             base = dict(nearest)
@@ -316,8 +339,8 @@ class LanguageIndex:
         with self._lock:
             self._saved_generation = self._generation
             self._store.save(folder / "vectors.faiss")
-            docs = [{"template_id": d.template_id, "title": d.title, "text": d.text, "triggers": list(d.triggers)}
-                    for d in self._documents.values()]
+            docs = [{"template_id": d.template_id, "title": d.title, "text": d.text, "triggers": list(d.triggers),
+                     "team_id": d.team_id} for d in self._documents.values()]
             _write_json(folder / "documents.json", docs)
             _write_json(folder / "manifest.json", self.manifest())
 
@@ -340,8 +363,8 @@ class LanguageIndex:
             return False
         with self._lock:
             self._store = store
-            self._documents = {d["template_id"]: Document(d["template_id"], d["title"], d["text"], tuple(d["triggers"]))
-                               for d in docs}
+            self._documents = {d["template_id"]: Document(d["template_id"], d["title"], d["text"], tuple(d["triggers"]),
+                                                          d.get("team_id")) for d in docs}
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
                              for tid, doc in self._documents.items()}
             self.revision = manifest.get("revision", "") if expected_revision is None else expected_revision

@@ -24,7 +24,10 @@ class VectorStore(Protocol):
     def __len__(self) -> int: ...
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def remove(self, ids: np.ndarray) -> int: ...
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+    # ``allowed``: a selector from ``select(ids)``: only those ids are searched (team filtering
+    # inside the search, not after it)
+    def search(self, queries: np.ndarray, k: int, allowed=None) -> tuple[np.ndarray, np.ndarray]: ...
+    def select(self, ids: np.ndarray): ...
     def vectors(self, ids: np.ndarray) -> np.ndarray: ...
     def save(self, path: Path) -> None: ...
     # and a classmethod ``load(path)``
@@ -39,12 +42,27 @@ def _as_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
     return rows
 
 
-class FaissStore:
-    """``IndexIDMap2`` over an exact inner-product index: small libraries need no approximation."""
+# Exact search while a language holds fewer vectors than this (a flat scan of 200,000 × 512 takes
+# ~15 ms on one core); above it an IVF index, trained on the vectors held, scanning NPROBE_SHARE of
+# its lists: recall@10 against exact search ≥ 0.99 (tests/unit/test_store_contract.py).
+APPROXIMATE_ABOVE = 200_000
+NPROBE_SHARE = 1 / 8
 
-    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+
+class FaissStore:
+    """Exact inner product (``IndexIDMap2`` over a flat index) while small; an ``IndexIVFFlat`` with
+    a hash-table id map once the store grows past ``approximate_above`` vectors (retrained when it
+    has doubled since). Both keep our ids, remove by id and search inside a selection."""
+
+    def __init__(self, dim: int, index: faiss.Index | None = None, approximate_above: int = APPROXIMATE_ABOVE) -> None:
         self.dim = dim
+        self.approximate_above = approximate_above
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._trained_at = int(self._index.ntotal) if self.approximate else 0
+
+    @property
+    def approximate(self) -> bool:
+        return isinstance(faiss.downcast_index(self._index), faiss.IndexIVF)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -55,20 +73,69 @@ class FaissStore:
             return
         self.remove(ids)  # IndexIDMap2 keeps duplicates; an id names one vector.
         self._index.add_with_ids(_as_rows(vectors, self.dim), ids)
+        grown = len(self) > self.approximate_above and (not self.approximate or len(self) > 2 * self._trained_at)
+        if grown:
+            self._to_ivf()
+
+    def _all(self) -> tuple[np.ndarray, np.ndarray]:
+        index = faiss.downcast_index(self._index)
+        if isinstance(index, faiss.IndexIVF):
+            invlists = index.invlists
+            ids, rows = [], []
+            for list_no in range(index.nlist):
+                size = invlists.list_size(list_no)
+                if size:
+                    ids.append(faiss.rev_swig_ptr(invlists.get_ids(list_no), size).copy())
+                    codes = faiss.rev_swig_ptr(invlists.get_codes(list_no), size * index.code_size).copy()
+                    rows.append(codes.view(np.float32).reshape(size, self.dim))
+            if not ids:
+                return np.zeros(0, np.int64), np.zeros((0, self.dim), np.float32)
+            return np.concatenate(ids), np.vstack(rows)
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        return ids, self._index.index.reconstruct_n(0, len(ids))
+
+    def _to_ivf(self) -> None:
+        ids, rows = self._all()
+        nlist = int(max(64, 2 * np.sqrt(len(ids))))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = rows[np.random.default_rng(0).choice(len(rows), min(len(rows), nlist * 64), replace=False)]
+        index.train(sample)
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        index.nprobe = max(8, int(nlist * NPROBE_SHARE))
+        index.add_with_ids(rows, ids)
+        index.own_fields = True
+        quantizer.this.disown()
+        self._index = index
+        self._trained_at = len(ids)
 
     def remove(self, ids) -> int:
         ids = _as_ids(ids)
         if len(ids) == 0 or len(self) == 0:
             return 0
+        if self.approximate:  # the IVF's hash-table id map removes from an id array only
+            return int(self._index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
         return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
 
-    def search(self, queries, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries, k: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
         queries = _as_rows(queries, self.dim)
         k = max(1, min(k, len(self)))
         if len(self) == 0:
             return (np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64))
-        scores, ids = self._index.search(queries, k)
-        return scores, ids
+        if self.approximate:
+            index = faiss.downcast_index(self._index)
+            params = faiss.SearchParametersIVF(nprobe=index.nprobe)
+            if allowed is not None:
+                params.sel = allowed
+            return index.search(queries, k, params=params)
+        if allowed is None:
+            return self._index.search(queries, k)
+        # IndexIDMap2 applies the selector to our ids (FAISS translates it to its internal ones)
+        return self._index.search(queries, k, params=faiss.SearchParameters(sel=allowed))
+
+    def select(self, ids):
+        """A reusable selector of ``ids`` for ``search(allowed=…)``; build it once per team."""
+        return faiss.IDSelectorBatch(_as_ids(ids))
 
     def vectors(self, ids) -> np.ndarray:
         ids = _as_ids(ids)
@@ -83,6 +150,8 @@ class FaissStore:
     @classmethod
     def load(cls, path: Path) -> "FaissStore":
         index = faiss.read_index(str(path))
+        if isinstance(index, faiss.IndexIVF):
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by our ids
         return cls(index.d, index)
 
 
@@ -109,14 +178,21 @@ class BruteForceStore:
         self._ids, self._rows = self._ids[keep], self._rows[keep]
         return removed
 
-    def search(self, queries, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries, k: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
         queries = _as_rows(queries, self.dim)
         k = max(1, min(k, len(self)))
         if len(self) == 0:
             return (np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64))
         sims = queries @ self._rows.T
+        if allowed is not None:
+            sims = np.where(np.isin(self._ids, allowed)[None, :], sims, -np.inf)
         order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(sims, order, axis=1), self._ids[order]
+        scores, ids = np.take_along_axis(sims, order, axis=1), self._ids[order]
+        missing = ~np.isfinite(scores)  # fewer allowed than k: FAISS's convention, id -1
+        return np.where(missing, -1.0, scores).astype(np.float32), np.where(missing, -1, ids)
+
+    def select(self, ids):
+        return _as_ids(ids)
 
     def vectors(self, ids) -> np.ndarray:
         index = {int(i): n for n, i in enumerate(self._ids)}

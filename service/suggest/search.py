@@ -28,7 +28,7 @@ def log_position(revision: str) -> int | None:
 
 def to_document(template: Template) -> Document:
     text = plain_text(template.body)[:1000]
-    return Document(template.id, template.title, text, tuple(template.triggers[:MAX_TRIGGERS]))
+    return Document(template.id, template.title, text, tuple(template.triggers[:MAX_TRIGGERS]), template.team_id)
 
 
 class SearchIndexes:

@@ -24,7 +24,6 @@ from service.suggest.search import SearchIndexes
 log = logging.getLogger("tact.suggest")
 
 # Search wider than k so that templates this caller may not see can be dropped afterwards.
-OVERFETCH = 4
 # A best match this close above the no-match threshold is a coverage gap too: answered, but barely.
 LOW_CONFIDENCE_MARGIN = 0.1
 
@@ -60,7 +59,10 @@ class SuggestService:
         short = len(re.findall(r"\w+", message)) < SHORT_MESSAGE_WORDS
         query = f"{request.subject.strip()}. {message}" if short and request.subject and request.subject.strip() else message
         index = self._search.indexes[language]
-        result = index.search(query, k=request.k * OVERFETCH)
+        # Only templates this caller may see take part in the search (global ones and their team's;
+        # admins all): with hundreds of teams, other teams' templates must not crowd them out.
+        teams = None if principal.role == "admin" else frozenset({None, principal.team_id})
+        result = index.search(query, k=request.k + 2, teams=teams)
 
         suggestions: list[Suggestion] = []
         visible = self._library.get_many([h.template_id for h in result.hits], principal)

@@ -87,3 +87,52 @@ def test_faiss_recall_against_brute_force(data):
     _, truth = brute.search(queries, k)
     recall = np.mean([len(set(g) & set(t)) / k for g, t in zip(got, truth)])
     assert recall >= 0.99
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_search_inside_a_selection_agrees_with_brute_force(backend, data):
+    """Team filtering inside the search: only the selected ids come back, the best of them first,
+    as many as asked for while there are that many."""
+    ids, rows = data
+    store = backend(rows.shape[1])
+    store.add(ids, rows)
+    chosen = ids[::7]
+    reference = BruteForceStore(rows.shape[1])
+    reference.add(ids[::7], rows[::7])
+    queries = rows[:20] + 0.05
+    scores, found = store.search(queries, 10, store.select(chosen))
+    expected_scores, expected = reference.search(queries, 10)
+    assert set(found.ravel().tolist()) <= set(chosen.tolist())
+    assert (found == expected).mean() > 0.99
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
+    few = store.search(queries[:1], 10, store.select(chosen[:3]))[1][0]
+    assert sorted(i for i in few.tolist() if i >= 0) == sorted(chosen[:3].tolist())
+
+
+def test_large_store_turns_approximate_with_recall_at_10_of_0_99(tmp_path):
+    """Above its size threshold the FAISS store becomes an IVF index; against exact search its
+    recall@10 stays ≥ 0.99 (clustered vectors, like embeddings of many templates' triggers), and it
+    keeps the contract: our ids, removal, selection, save/load."""
+    rng = np.random.default_rng(1)
+    centers = unit(rng.normal(size=(400, DIM)))
+    rows = unit(centers[rng.integers(0, 400, 20_000)] + 0.12 * rng.normal(size=(20_000, DIM)))  # cos ≈ 0.7 to its centre
+    ids = np.arange(1_000, 21_000, dtype=np.int64) * 1024
+    store = FaissStore(DIM, approximate_above=5_000)
+    exact = BruteForceStore(DIM)
+    for start in range(0, len(ids), 4_000):
+        store.add(ids[start:start + 4_000], rows[start:start + 4_000])
+    exact.add(ids, rows)
+    assert store.approximate and len(store) == 20_000
+    queries = unit(rows[rng.integers(0, 20_000, 300)] + 0.08 * rng.normal(size=(300, DIM)))
+    found = store.search(queries, 10)[1]
+    truth = exact.search(queries, 10)[1]
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)])
+    assert recall >= 0.99, recall
+    store.remove(ids[:10])
+    assert len(store) == 19_990 and not set(store.search(rows[:10], 3)[1].ravel()) & set(ids[:10].tolist())
+    chosen = ids[5_000:6_000]
+    assert set(store.search(queries[:5], 10, store.select(chosen))[1].ravel().tolist()) <= set(chosen.tolist())
+    store.save(tmp_path / "ivf.faiss")
+    loaded = FaissStore.load(tmp_path / "ivf.faiss")
+    assert loaded.approximate and len(loaded) == 19_990
+    np.testing.assert_allclose(loaded.vectors(ids[20:23]), rows[20:23], atol=1e-6)

@@ -1,0 +1,45 @@
+"""Team filtering inside the search (issue 12): with 50 teams whose templates all outrank a
+team's own, an agent of that team still gets their team's and the shared templates, k of them."""
+
+import numpy as np
+
+from index.library import Document, LanguageIndex
+
+
+class HashEmbedder:
+    """A deterministic toy embedder: similar words, similar vectors (bag of hashed words)."""
+
+    name, dim = "hash-test", 64
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, hash(word) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+def test_fifty_teams_each_agent_sees_own_and_shared():
+    index = LanguageIndex("en", HashEmbedder())
+    documents = []
+    for team in range(50):  # every team has the best match for the query
+        for n in range(3):
+            documents.append(Document(team * 10 + n + 1, f"Refund {team} {n}", "refund charged twice",
+                                      ("charged twice refund please", f"refund for team {team} case {n}"), team))
+    documents.append(Document(9001, "Shared billing", "billing", ("charged twice on my card",), None))
+    documents.append(Document(9002, "Shared refunds", "refunds", ("please refund my order",), None))
+    index.rebuild(documents, "log:1")
+    everything = index.search("charged twice refund please", k=5)
+    assert {h.template_id for h in everything.hits} - {9001, 9002}  # other teams' templates lead
+    for team in (0, 17, 49):
+        hits = index.search("charged twice refund please", k=5, teams=frozenset({None, team})).hits
+        ids = {h.template_id for h in hits}
+        assert len(hits) == 5 and ids <= {team * 10 + 1, team * 10 + 2, team * 10 + 3, 9001, 9002}, ids
+    shared_only = index.search("charged twice refund please", k=5, teams=frozenset({None})).hits
+    assert {h.template_id for h in shared_only} == {9001, 9002}
+    # a template moved to another team follows at the next apply
+    moved = Document(9001, "Shared billing", "billing", ("charged twice on my card",), 17)
+    index.apply([moved], [])
+    assert 9001 not in {h.template_id for h in index.search("charged twice on my card", k=5, teams=frozenset({None, 3})).hits}
+    assert 9001 in {h.template_id for h in index.search("charged twice on my card", k=5, teams=frozenset({None, 17})).hits}
