@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -104,6 +104,56 @@ class UniversalSentenceEncoderEmbedder:
             for start in range(0, len(texts), self._batch_size):
                 out.append(np.asarray(self._model.encode(texts[start:start + self._batch_size])))
         return _normalise(np.vstack(out))
+
+
+class MicroBatcher:
+    """Concurrent small encodes (one message per /suggest) share forward passes: callers queue
+    their texts and one worker encodes everything waiting as one batch. An idle model starts at
+    once (no waiting window), so one client pays only a thread hand-off; under load each pass
+    carries the requests that arrived during the previous one. Large batches (imports) go straight
+    through."""
+
+    SMALL = 8  # texts per call that are worth batching with others
+
+    def __init__(self, embedder: Embedder, max_batch: int = 64) -> None:
+        self.inner = embedder
+        self.name = embedder.name
+        self.dim = embedder.dim
+        self._max_batch = max_batch
+        self._waiting: list[tuple[list[str], Future]] = []
+        self._ready = threading.Condition()
+        self._worker = threading.Thread(target=self._run, name=f"tact-batch-{embedder.name}", daemon=True)
+        self._worker.start()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) > self.SMALL or not texts:
+            return self.inner.encode(texts)
+        future: Future = Future()
+        with self._ready:
+            self._waiting.append((list(texts), future))
+            self._ready.notify()
+        return future.result()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._waiting:
+                    self._ready.wait()
+                batch, size = [], 0
+                while self._waiting and size + len(self._waiting[0][0]) <= self._max_batch:
+                    texts, future = self._waiting.pop(0)
+                    batch.append((texts, future))
+                    size += len(texts)
+            try:
+                vectors = self.inner.encode([t for texts, _ in batch for t in texts])
+            except BaseException as exc:  # noqa: BLE001 - each caller gets the error
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            offset = 0
+            for texts, future in batch:
+                future.set_result(vectors[offset:offset + len(texts)])
+                offset += len(texts)
 
 
 def load_embedder(spec: str) -> Embedder:

@@ -1,10 +1,14 @@
 """BM25 over each template's words (title and triggers): catches product names and rare terms
-that a small sentence model blurs. Rebuilt whole on change; a library is small."""
+that a small sentence model blurs. Rebuilt whole, in the background once edits pause
+(``LanguageIndex._changed``)."""
 
 from __future__ import annotations
 
 import bm25s
 import numpy as np
+
+
+MAX_HITS = 200
 
 
 class LexicalIndex:
@@ -32,7 +36,7 @@ class LexicalIndex:
         tokens = bm25s.tokenize([query], stopwords=self._stopwords, show_progress=False)
         if not tokens.vocab:
             return {}
-        k = len(self._keys)
+        k = min(len(self._keys), MAX_HITS)  # a large library: the best few hundred, not a sort of all
         try:
             docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
         except (ValueError, KeyError):

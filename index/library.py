@@ -26,6 +26,7 @@ from index.store import load_store, make_store
 SLOTS = 1024
 MAX_TRIGGERS = SLOTS - 1
 CANDIDATE_VECTORS = 64
+MAX_CLASSIFIER_VECTORS = 30_000  # ~3,000 templates of 10 triggers: a retrain of under a minute, niced
 RETRAIN_QUIET_S = 0.5  # a retrain starts once edits have paused this long …
 RETRAIN_MAX_WAIT_S = 5.0  # … or this long after the first of a steady stream
 TRAINER_NICENESS = 10
@@ -80,7 +81,9 @@ class LanguageIndex:
         self._store = make_store(embedder.dim, store)
         self._vectors: dict[int, np.ndarray] = {}
         self._documents: dict[int, Document] = {}
+        self._stopwords = stopwords
         self._lexical = LexicalIndex(stopwords)
+        self._derived_generation = -1  # the generation BM25 and the threshold were last built for
         self._selectors: dict[frozenset, object] = {}  # teams → store selector, until the next change
         self._classifier: TemplateClassifier | None = None
         self._threshold = self.settings.fallback_threshold
@@ -130,7 +133,7 @@ class LanguageIndex:
                 offset += len(ts)
                 self._put_vectors(tid, rows)
             self.revision = revision
-            self._changed()
+            self._changed(upkeep_now=True)
         self.train_now()
 
     def upsert(self, document: Document, revision: str | None = None) -> None:
@@ -177,12 +180,28 @@ class LanguageIndex:
         n = len(old) if old is not None else 0
         return template_id * SLOTS + np.arange(n, dtype=np.int64)
 
-    def _changed(self) -> None:
+    def _changed(self, upkeep_now: bool = False) -> None:
+        """After a change: vectors and documents are already live. BM25, the no-match threshold and
+        the classifier cost O(library) to redo, so the background worker redoes them once edits
+        pause (one edit of 10,000 templates no longer rebuilds them in the writer's request); a
+        rebuild, a load, or an index without the worker does it at once."""
         self._generation += 1
         self._selectors = {}
-        self._lexical.build({t: d.lexical_text() for t, d in self._documents.items()})
-        self._threshold = calibrate_threshold(list(self._vectors.values()), self.settings)
+        if upkeep_now or self._worker is None:
+            self._refresh_derived()
         self._retrain_event.set()
+
+    def _refresh_derived(self) -> None:
+        with self._lock:
+            generation = self._generation
+            texts = {t: d.lexical_text() for t, d in self._documents.items()}
+            groups = list(self._vectors.values())
+        lexical = LexicalIndex(self._stopwords)
+        lexical.build(texts)
+        threshold = calibrate_threshold(groups, self.settings)
+        with self._lock:
+            if generation >= self._derived_generation:
+                self._lexical, self._threshold, self._derived_generation = lexical, threshold, generation
 
     # ---------------------------------------------------------------- classifier upkeep
     def start_background_training(self) -> None:
@@ -217,9 +236,11 @@ class LanguageIndex:
             self._retrain_event.clear()
             if self._stopped:
                 return
-            if self.classifier_fresh:
-                continue
             try:
+                if self._derived_generation != self._generation:
+                    self._refresh_derived()
+                if self.classifier_fresh:
+                    continue
                 self.train_now()
             except Exception:  # noqa: BLE001 - a failed retrain leaves similarity mode serving
                 log.exception("classifier training failed", extra={"language": self.language})
@@ -229,7 +250,9 @@ class LanguageIndex:
             generation = self._generation
             labels, rows = self._training_set()
         started = time.perf_counter()
-        classifier = TemplateClassifier.train(labels, rows) if len(rows) else None
+        # Above MAX_CLASSIFIER_VECTORS a retrain would take minutes of CPU per change: such a
+        # library is ranked by similarity and BM25 alone (bench/REPORT.md, scale section).
+        classifier = TemplateClassifier.train(labels, rows) if 0 < len(rows) <= MAX_CLASSIFIER_VECTORS else None
         with self._lock:
             if generation == self._generation:
                 self._classifier = classifier
@@ -368,7 +391,7 @@ class LanguageIndex:
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
                              for tid, doc in self._documents.items()}
             self.revision = manifest.get("revision", "") if expected_revision is None else expected_revision
-            self._changed()
+            self._changed(upkeep_now=True)
             self._saved_generation = self._generation
         self.train_now()
         return True

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder, MicroBatcher, load_embedder
 
 log = logging.getLogger("tact.search")
 
@@ -22,6 +22,7 @@ class Embedders:
             if spec not in self._loaded:
                 started = time.perf_counter()
                 log.info("loading model", extra={"model": spec})
-                self._loaded[spec] = load_embedder(spec)
+                # concurrent requests share forward passes (issue 12: throughput under load)
+                self._loaded[spec] = MicroBatcher(load_embedder(spec))
                 log.info("model loaded", extra={"model": spec, "seconds": round(time.perf_counter() - started, 2)})
             return self._loaded[spec]

@@ -21,12 +21,18 @@ def test_the_api_holds_to_its_openapi_document(tmp_path):
     # Grammar off: the fuzzer's time goes to the API itself (tests/system/test_bad_days.py loads LanguageTool).
     process, url = start_server(tmp_path, TOKEN, grammar=False, env={"TACT_RATE_LIMIT_PER_MINUTE": "0"})
     try:
-        run = subprocess.run(
-            [str(Path(sys.executable).parent / "st"), "run", f"{url}/schema/openapi.json", "-H", f"Authorization: Bearer {TOKEN}",
-             "--checks", CHECKS, "--max-time", str(SECONDS), "--seed", "7", "--workers", "2",
-             "--phases", "examples,coverage,fuzzing", "--request-timeout", "30"],
-            capture_output=True, text=True, timeout=SECONDS + 240, cwd=tmp_path)  # its cache stays out of the repo
-        summary = run.stdout[-6000:]
+        for attempt in range(2):
+            run = subprocess.run(
+                [str(Path(sys.executable).parent / "st"), "run", f"{url}/schema/openapi.json", "-H", f"Authorization: Bearer {TOKEN}",
+                 "--checks", CHECKS, "--max-time", str(SECONDS), "--seed", "7", "--workers", "2",
+                 "--phases", "examples,coverage,fuzzing", "--request-timeout", "30"],
+                capture_output=True, text=True, timeout=SECONDS + 240, cwd=tmp_path)  # its cache stays out of the repo
+            summary = run.stdout[-6000:]
+            # Schemathesis itself crashing while generating (seen once: CPython's "AST constructor
+            # recursion depth mismatch" inside Hypothesis) is not a finding about the API: run again.
+            crashed = "Runtime Error" in summary and "failure" not in summary.split("Test cases:")[-1]
+            if run.returncode == 0 or not crashed:
+                break
     finally:
         process.terminate()
         process.wait(30)

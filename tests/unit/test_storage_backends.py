@@ -35,9 +35,14 @@ def db(request, tmp_path):
 def test_repository_round_trip(db):
     repo = open_library(Settings(), db)
     t = repo.create(TemplateCreate(title="Hi", language="ru", body="Привет", triggers=["a", "A ", "b"], shortcut="Hi"), ADMIN)
-    assert t.triggers == ["a", "b"] and t.shortcut == "hi" and repo.revision("ru") == "1"
+    first = repo.revision("ru")
+    assert t.triggers == ["a", "b"] and t.shortcut == "hi" and first.startswith("log:")
     before, after = repo.update(t.id, TemplateUpdate(body="Здравствуйте"), ADMIN)
-    assert (before.version, after.version) == (1, 2) and repo.revision("ru") == "2"
+    assert (before.version, after.version) == (1, 2) and int(repo.revision("ru")[4:]) > int(first[4:])
+    # the change log names the template once per write, in order, for the replicas that follow it
+    log = repo.changes_since("ru", 0)
+    assert [(template_id, op) for _, template_id, op in log] == [(t.id, "upsert"), (t.id, "upsert")]
+    assert log[0][0] < log[1][0] and repo.changes_since("en", 0) == []
     assert [v.version for v in repo.versions(t.id)] == [1, 2]
     with pytest.raises(Conflict):
         repo.create(TemplateCreate(title="Other", language="ru", body="x", shortcut="hi"), ADMIN)

