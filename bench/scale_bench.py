@@ -104,6 +104,10 @@ def latency(index: LanguageIndex, vectors: np.ndarray, real, queries: list[str],
 
 
 def throughput(index: LanguageIndex, real, queries: list[str], clients: int, seconds: float = 6.0) -> float:
+    """Clients calling the service's path: the SearchBatcher (shared forward passes and scans)."""
+    from service.suggest.search import SearchBatcher
+
+    batcher = SearchBatcher(index)
     done = [0]
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
@@ -111,7 +115,7 @@ def throughput(index: LanguageIndex, real, queries: list[str], clients: int, sec
     def client(n: int) -> None:
         rnd = random.Random(n)
         while time.perf_counter() < stop:
-            index.search(rnd.choice(queries), k=5)
+            batcher.search(rnd.choice(queries), 5, None)
             with lock:
                 done[0] += 1
 

@@ -127,11 +127,7 @@ class LanguageIndex:
             self._store = make_store(self.embedder.dim, self._store_kind)
             self._vectors.clear()
             self._documents = {d.template_id: d for d in documents}
-            offset = 0
-            for tid, ts in texts:
-                rows = vectors[offset:offset + len(ts)]
-                offset += len(ts)
-                self._put_vectors(tid, rows)
+            self._put_all([tid for tid, _ in texts], [len(ts) for _, ts in texts], vectors)
             self.revision = revision
             self._changed(upkeep_now=True)
         self.train_now()
@@ -156,24 +152,32 @@ class LanguageIndex:
             if progress:
                 progress(min(start + batch_size, len(flat)), len(flat))
         with self._lock:
+            # one removal and one insertion for the whole change: a FAISS removal scans the store,
+            # so one per template made an import of N templates cost N scans (10,000: 92 s)
+            gone = [t for t in removed if t in self._documents] + [t for t, _ in texts]
+            old_ids = [self._ids_of(t) for t in gone]
+            if old_ids:
+                self._store.remove(np.concatenate(old_ids))
             for template_id in removed:
-                if self._documents.pop(template_id, None) is not None:
-                    self._store.remove(self._ids_of(template_id))
-                    self._vectors.pop(template_id, None)
-            offset = 0
-            for document, (template_id, ts) in zip(documents, texts):
-                self._store.remove(self._ids_of(template_id))
-                self._documents[template_id] = document
-                self._put_vectors(template_id, vectors[offset:offset + len(ts)])
-                offset += len(ts)
+                self._documents.pop(template_id, None)
+                self._vectors.pop(template_id, None)
+            for document in documents:
+                self._documents[document.template_id] = document
+            self._put_all([t for t, _ in texts], [len(ts) for _, ts in texts], vectors)
             if revision is not None:
                 self.revision = revision
             self._changed()
 
-    def _put_vectors(self, template_id: int, rows: np.ndarray) -> None:
-        ids = template_id * SLOTS + np.arange(len(rows), dtype=np.int64)
-        self._store.add(ids, rows)
-        self._vectors[template_id] = rows
+    def _put_all(self, template_ids: list[int], counts: list[int], vectors: np.ndarray) -> None:
+        """Templates' rows (``counts[i]`` consecutive rows of ``vectors`` each) into the store, in one add."""
+        if not template_ids:
+            return
+        ids = np.concatenate([t * SLOTS + np.arange(n, dtype=np.int64) for t, n in zip(template_ids, counts)])
+        self._store.add(ids, vectors[:len(ids)])
+        offset = 0
+        for template_id, n in zip(template_ids, counts):
+            self._vectors[template_id] = vectors[offset:offset + n]
+            offset += n
 
     def _ids_of(self, template_id: int) -> np.ndarray:
         old = self._vectors.get(template_id)
@@ -299,18 +303,52 @@ class LanguageIndex:
             self._selectors[teams] = selector
         return selector
 
-    def _rank(self, text: str, query: np.ndarray, k: int, teams: frozenset | None = None) -> SearchResult:
+    def search_many(self, requests: list[tuple[str, int, frozenset | None]]) -> list[SearchResult]:
+        """Several searches as one: one forward pass for all texts, one vector search per team set
+        for all their queries (a batched scan costs little more than one), then each ranked."""
+        t0 = time.perf_counter()
+        queries = self.embedder.encode([text for text, _, _ in requests])
+        t1 = time.perf_counter()
+        results: list[SearchResult | None] = [None] * len(requests)
+        with self._lock:
+            by_teams: dict[frozenset | None, list[int]] = {}
+            for n, (_, _, teams) in enumerate(requests):
+                by_teams.setdefault(teams, []).append(n)
+            for teams, members in by_teams.items():
+                nearest = self._nearest(queries[members], teams)
+                for n, found in zip(members, nearest):
+                    text, k, _ = requests[n]
+                    results[n] = self._rank(text, queries[n], k, teams, found)
+        elapsed = {"encode_ms": (t1 - t0) * 1000 / len(requests), "rank_ms": (time.perf_counter() - t1) * 1000 / len(requests),
+                   "batch": len(requests)}
+        for n, result in enumerate(results):
+            result.timings = dict(elapsed)
+            result.vector = queries[n]
+        return results
+
+    def _nearest(self, queries: np.ndarray, teams: frozenset | None) -> list[dict[int, float]]:
+        """Per query: template → cosine of its nearest vector among the candidates."""
+        if not len(self._store):
+            return [{} for _ in range(len(queries))]
+        allowed = None if teams is None else self._selector(teams)
+        scores, ids = self._store.search(queries, min(CANDIDATE_VECTORS, len(self._store)), allowed)
+        out = []
+        for row_scores, row_ids in zip(scores, ids):
+            nearest: dict[int, float] = {}
+            for score, vid in zip(row_scores, row_ids):
+                if vid >= 0:
+                    tid = int(vid) // SLOTS
+                    nearest[tid] = max(nearest.get(tid, -1.0), float(score))
+            out.append(nearest)
+        return out
+
+    def _rank(self, text: str, query: np.ndarray, k: int, teams: frozenset | None = None,
+              nearest: dict[int, float] | None = None) -> SearchResult:
         if not self._documents:
             return SearchResult([], True, self._threshold, "empty")
         visible = self._visible(teams)
-        allowed = None if teams is None else self._selector(teams)
-        scores, ids = self._store.search(query[None, :], min(CANDIDATE_VECTORS, len(self._store)), allowed)
-        nearest: dict[int, float] = {}
-        for score, vid in zip(scores[0], ids[0]):
-            if vid < 0:
-                continue
-            tid = int(vid) // SLOTS
-            nearest[tid] = max(nearest.get(tid, -1.0), float(score))
+        if nearest is None:
+            nearest = self._nearest(query[None, :], teams)[0]
         lexical = {t: v for t, v in self._lexical.scores(text).items() if visible(t)}
         if self.classifier_fresh:
             mode = "classifier"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future
 
 from index.library import MAX_TRIGGERS, Document, LanguageIndex
 from index.ranking import RankingSettings
@@ -31,6 +32,42 @@ def to_document(template: Template) -> Document:
     return Document(template.id, template.title, text, tuple(template.triggers[:MAX_TRIGGERS]), template.team_id)
 
 
+class SearchBatcher:
+    """Concurrent /suggest requests for one language searched together: whatever is waiting when
+    the worker is free goes through ``LanguageIndex.search_many`` as one batch (one forward pass,
+    one vector scan). A lone request starts at once."""
+
+    MAX_BATCH = 32
+
+    def __init__(self, index: LanguageIndex) -> None:
+        self._index = index
+        self._waiting: list[tuple[tuple, Future]] = []
+        self._ready = threading.Condition()
+        threading.Thread(target=self._run, name=f"tact-search-{index.language}", daemon=True).start()
+
+    def search(self, text: str, k: int, teams: frozenset | None):
+        future: Future = Future()
+        with self._ready:
+            self._waiting.append(((text, k, teams), future))
+            self._ready.notify()
+        return future.result()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._waiting:
+                    self._ready.wait()
+                batch, self._waiting = self._waiting[:self.MAX_BATCH], self._waiting[self.MAX_BATCH:]
+            try:
+                results = self._index.search_many([request for request, _ in batch])
+            except BaseException as exc:  # noqa: BLE001 - each caller gets the error
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results):
+                future.set_result(result)
+
+
 class SearchIndexes:
     def __init__(self, settings: Settings, languages: LanguageRegistry, library: TemplateService,
                  embedders: Embedders) -> None:
@@ -41,6 +78,11 @@ class SearchIndexes:
             ranking = RankingSettings(threshold_override=settings.no_match_threshold.get(language.code))
             embedder = embedders.get(settings.models.by_language.get(language.code, language.model))
             self.indexes[language.code] = LanguageIndex(language.code, embedder, ranking, stopwords=language.stopwords)
+        self._batchers = {code: SearchBatcher(index) for code, index in self.indexes.items()}
+
+    def search(self, language: str, text: str, k: int, teams: frozenset | None):
+        """A search that shares its forward pass and vector scan with concurrent ones."""
+        return self._batchers[language].search(text, k, teams)
 
     def open(self) -> None:
         """Load each saved index and bring it up to date with the library, embedding only what

@@ -58,11 +58,10 @@ class SuggestService:
         # says too little ("any news?"): a thread begun as "login problem" must not steer "charged twice".
         short = len(re.findall(r"\w+", message)) < SHORT_MESSAGE_WORDS
         query = f"{request.subject.strip()}. {message}" if short and request.subject and request.subject.strip() else message
-        index = self._search.indexes[language]
         # Only templates this caller may see take part in the search (global ones and their team's;
         # admins all): with hundreds of teams, other teams' templates must not crowd them out.
         teams = None if principal.role == "admin" else frozenset({None, principal.team_id})
-        result = index.search(query, k=request.k + 2, teams=teams)
+        result = self._search.search(language, query, request.k + 2, teams)
 
         suggestions: list[Suggestion] = []
         visible = self._library.get_many([h.template_id for h in result.hits], principal)
