@@ -106,12 +106,48 @@ class UniversalSentenceEncoderEmbedder:
         return _normalise(np.vstack(out))
 
 
+class Batcher:
+    """One worker thread that calls ``run(items) -> results`` for whatever callers have queued
+    (up to ``max_batch`` by ``weight``): concurrent callers share one call. An idle worker starts
+    at once, so a lone caller pays only a thread hand-off."""
+
+    def __init__(self, run, name: str, max_batch: int = 64, weight=lambda item: 1) -> None:
+        self._call, self._max, self._weight = run, max_batch, weight
+        self._waiting: list[tuple[object, Future]] = []
+        self._ready = threading.Condition()
+        threading.Thread(target=self._loop, name=name, daemon=True).start()
+
+    def submit(self, item):
+        future: Future = Future()
+        with self._ready:
+            self._waiting.append((item, future))
+            self._ready.notify()
+        return future.result()
+
+    def _loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._waiting:
+                    self._ready.wait()
+                batch = [self._waiting.pop(0)]
+                size = self._weight(batch[0][0])
+                while self._waiting and size + self._weight(self._waiting[0][0]) <= self._max:
+                    size += self._weight(self._waiting[0][0])
+                    batch.append(self._waiting.pop(0))
+            try:
+                results = self._call([item for item, _ in batch])
+            except BaseException as exc:  # noqa: BLE001 - each caller gets the error
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results):
+                future.set_result(result)
+
+
 class MicroBatcher:
-    """Concurrent small encodes (one message per /suggest) share forward passes: callers queue
-    their texts and one worker encodes everything waiting as one batch. An idle model starts at
-    once (no waiting window), so one client pays only a thread hand-off; under load each pass
-    carries the requests that arrived during the previous one. Large batches (imports) go straight
-    through."""
+    """Concurrent small encodes (one message per /suggest, a draft's sentences) share forward
+    passes: one worker encodes everything waiting as one batch. Large batches (imports) go
+    straight through."""
 
     SMALL = 8  # texts per call that are worth batching with others
 
@@ -119,41 +155,20 @@ class MicroBatcher:
         self.inner = embedder
         self.name = embedder.name
         self.dim = embedder.dim
-        self._max_batch = max_batch
-        self._waiting: list[tuple[list[str], Future]] = []
-        self._ready = threading.Condition()
-        self._worker = threading.Thread(target=self._run, name=f"tact-batch-{embedder.name}", daemon=True)
-        self._worker.start()
+        self._batcher = Batcher(self._encode_all, f"tact-batch-{embedder.name}", max_batch, weight=len)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if len(texts) > self.SMALL or not texts:
             return self.inner.encode(texts)
-        future: Future = Future()
-        with self._ready:
-            self._waiting.append((list(texts), future))
-            self._ready.notify()
-        return future.result()
+        return self._batcher.submit(list(texts))
 
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._waiting:
-                    self._ready.wait()
-                batch, size = [], 0
-                while self._waiting and size + len(self._waiting[0][0]) <= self._max_batch:
-                    texts, future = self._waiting.pop(0)
-                    batch.append((texts, future))
-                    size += len(texts)
-            try:
-                vectors = self.inner.encode([t for texts, _ in batch for t in texts])
-            except BaseException as exc:  # noqa: BLE001 - each caller gets the error
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            offset = 0
-            for texts, future in batch:
-                future.set_result(vectors[offset:offset + len(texts)])
-                offset += len(texts)
+    def _encode_all(self, requests: list[list[str]]) -> list[np.ndarray]:
+        vectors = self.inner.encode([t for texts in requests for t in texts])
+        out, offset = [], 0
+        for texts in requests:
+            out.append(vectors[offset:offset + len(texts)])
+            offset += len(texts)
+        return out
 
 
 def load_embedder(spec: str) -> Embedder:

@@ -72,9 +72,12 @@ class SearchResult:
 
 class LanguageIndex:
     def __init__(self, language: str, embedder: Embedder, settings: RankingSettings | None = None,
-                 stopwords: str | None = None, store: str = "faiss") -> None:
+                 stopwords: str | None = None, store: str = "faiss", document_embedder: Embedder | None = None) -> None:
         self.language = language
         self.embedder = embedder
+        # Templates' texts may come from a store of vectors already computed (same model, same
+        # name); queries always go to the model.
+        self.document_embedder = document_embedder or embedder
         self.settings = settings or RankingSettings()
         self.revision = ""
         self._store_kind = store
@@ -120,7 +123,7 @@ class LanguageIndex:
         vectors = np.zeros((total, self.embedder.dim), np.float32)
         for start in range(0, total, batch_size):
             chunk = flat[start:start + batch_size]
-            vectors[start:start + len(chunk)] = self.embedder.encode([s for _, _, s in chunk])
+            vectors[start:start + len(chunk)] = self.document_embedder.encode([s for _, _, s in chunk])
             if progress:
                 progress(min(start + batch_size, total), total)
         with self._lock:
@@ -148,7 +151,7 @@ class LanguageIndex:
         flat = [s for _, ts in texts for s in ts]
         vectors = np.zeros((len(flat), self.embedder.dim), np.float32)
         for start in range(0, len(flat), batch_size):
-            vectors[start:start + batch_size] = self.embedder.encode(flat[start:start + batch_size])
+            vectors[start:start + batch_size] = self.document_embedder.encode(flat[start:start + batch_size])
             if progress:
                 progress(min(start + batch_size, len(flat)), len(flat))
         with self._lock:

@@ -87,6 +87,15 @@
     return T.readText(el).slice(0, cut === null ? undefined : cut).replace(/\s+$/, "");
   }
 
+  // Select the n characters before the caret (a typed ";;shortcut"); false when there is no caret.
+  function selectBefore(strategy, el, n) {
+    const caret = strategy.caret(el);
+    const range = caret && T.rangeFor(el, Math.max(0, caret.start - n), Math.min(n, caret.start));
+    if (!range) return false;
+    T.select(el, range);
+    return true;
+  }
+
   const plain = {
     kind: "plain",
     read: ownText,
@@ -149,12 +158,7 @@
       return caret ? T.readText(el).slice(0, caret.start) : "";
     },
     deleteBefore(el, n) {
-      const caret = this.caret(el);
-      if (!caret) return;
-      const range = T.rangeFor(el, Math.max(0, caret.start - n), Math.min(n, caret.start));
-      if (!range) return;
-      T.select(el, range);
-      el.ownerDocument.execCommand("delete", false);
+      if (selectBefore(this, el, n)) el.ownerDocument.execCommand("delete", false);
     },
   };
 
@@ -177,11 +181,7 @@
       if (!handled) plain.type.call(this, el, text);
     },
     deleteBefore(el, n) {
-      const caret = this.caret(el);
-      if (!caret) return;
-      const range = T.rangeFor(el, Math.max(0, caret.start - n), Math.min(n, caret.start));
-      if (!range) return;
-      T.select(el, range);
+      if (!selectBefore(this, el, n)) return;
       const doc = el.ownerDocument;
       const before = new doc.defaultView.InputEvent("beforeinput", { inputType: "deleteContentBackward", bubbles: true, cancelable: true });
       if (el.dispatchEvent(before)) doc.execCommand("delete", false);

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future
 
+from index.embedder import Batcher
 from index.library import MAX_TRIGGERS, Document, LanguageIndex
 from index.ranking import RankingSettings
 from service.core.settings import Settings
@@ -18,6 +18,7 @@ from service.library.schemas import Template
 from service.library.service import TemplateService
 from service.library.storage import CHANNEL
 from service.suggest.embedders import Embedders
+from service.suggest.stored_embeddings import StoredEmbeddings
 
 log = logging.getLogger("tact.search")
 
@@ -40,32 +41,10 @@ class SearchBatcher:
     MAX_BATCH = 32
 
     def __init__(self, index: LanguageIndex) -> None:
-        self._index = index
-        self._waiting: list[tuple[tuple, Future]] = []
-        self._ready = threading.Condition()
-        threading.Thread(target=self._run, name=f"tact-search-{index.language}", daemon=True).start()
+        self._batcher = Batcher(index.search_many, f"tact-search-{index.language}", self.MAX_BATCH)
 
     def search(self, text: str, k: int, teams: frozenset | None):
-        future: Future = Future()
-        with self._ready:
-            self._waiting.append(((text, k, teams), future))
-            self._ready.notify()
-        return future.result()
-
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._waiting:
-                    self._ready.wait()
-                batch, self._waiting = self._waiting[:self.MAX_BATCH], self._waiting[self.MAX_BATCH:]
-            try:
-                results = self._index.search_many([request for request, _ in batch])
-            except BaseException as exc:  # noqa: BLE001 - each caller gets the error
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results):
-                future.set_result(result)
+        return self._batcher.submit((text, k, teams))
 
 
 class SearchIndexes:
@@ -77,7 +56,9 @@ class SearchIndexes:
         for language in languages:
             ranking = RankingSettings(threshold_override=settings.no_match_threshold.get(language.code))
             embedder = embedders.get(settings.models.by_language.get(language.code, language.model))
-            self.indexes[language.code] = LanguageIndex(language.code, embedder, ranking, stopwords=language.stopwords)
+            stored = StoredEmbeddings(embedder, library.storage.db)
+            self.indexes[language.code] = LanguageIndex(language.code, embedder, ranking, stopwords=language.stopwords,
+                                                        document_embedder=stored)
         self._batchers = {code: SearchBatcher(index) for code, index in self.indexes.items()}
 
     def search(self, language: str, text: str, k: int, teams: frozenset | None):

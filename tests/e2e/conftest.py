@@ -109,6 +109,14 @@ def _serve_pages(path: Path, thread=None):
     return handler
 
 
+def open_page(context, url):
+    """A new tab on ``url``, once the extension has picked its adapter there."""
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("html[data-tact-adapter]", timeout=15000)
+    return page
+
+
 def configure(worker, **settings) -> None:
     worker.evaluate("s => chrome.storage.local.set(s)", settings)
 

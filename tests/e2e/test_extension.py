@@ -7,18 +7,11 @@ import re
 import httpx
 import pytest
 
-from tests.e2e.conftest import configure
+from tests.e2e.conftest import configure, open_page
 
 pytestmark = pytest.mark.e2e
 GMAIL = "https://mail.google.com/mail/u/0/#inbox/FMfcgz"
 OUTLOOK = "https://outlook.office.com/mail/inbox/id/AAQk"
-
-
-def open_page(context, url):
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("html[data-tact-adapter]", timeout=15000)
-    return page
 
 
 def open_panel(page):

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import configure
+from tests.e2e.conftest import configure, open_page
 
 pytestmark = pytest.mark.e2e
 GMAIL = "https://mail.google.com/mail/u/0/?fixture=thread&lang={lang}#inbox/FMfcgzQX"
@@ -22,10 +22,11 @@ OUT_NEW = '[data-compose="new"] [role="textbox"]'
 CARD = "4111 1111 1111 1111"
 
 
-def open_page(context, url):
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("html[data-tact-adapter]", timeout=15000)
+def draft(context, url: str, editor: str, text: str):
+    """The page with ``text`` typed into ``editor``."""
+    page = open_page(context, url)
+    page.locator(editor).click()
+    page.keyboard.type(text)
     return page
 
 
@@ -60,9 +61,7 @@ def assert_panel_clear_of(page, editor_selector):
 
 def test_gmail_reply_goes_in_at_the_caret_of_the_inline_reply(agent):
     context, _ = agent
-    page = open_page(context, GMAIL.format(lang="en"))
-    page.locator(INLINE).click()
-    page.keyboard.type("Hi Dana,")
+    page = draft(context, GMAIL.format(lang="en"), INLINE, "Hi Dana,")
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     page.keyboard.type("Best regards, Sam")
@@ -84,9 +83,7 @@ def test_gmail_reply_goes_in_at_the_caret_of_the_inline_reply(agent):
 
 def test_gmail_popout_panel_and_shortcut_stay_in_the_popout(agent):
     context, _ = agent
-    page = open_page(context, GMAIL.format(lang="en"))
-    page.locator(INLINE).click()
-    page.keyboard.type("Hi Dana,")
+    page = draft(context, GMAIL.format(lang="en"), INLINE, "Hi Dana,")
     popout = page.locator(POPOUT)
     popout.click()
     page.keyboard.press("End")
@@ -102,9 +99,7 @@ def test_gmail_popout_panel_and_shortcut_stay_in_the_popout(agent):
 
 def test_gmail_send_button_press_is_guarded_on_the_compose_it_belongs_to(agent):
     context, _ = agent
-    page = open_page(context, GMAIL.format(lang="en"))
-    page.locator(INLINE).click()
-    page.keyboard.type(f"Hi Dana, your card {CARD} was refunded. Best regards, Sam")
+    page = draft(context, GMAIL.format(lang="en"), INLINE, f"Hi Dana, your card {CARD} was refunded. Best regards, Sam")
     send = page.locator('[data-compose="inline"] div[role=button].aoO')
     send.click()  # Gmail sends on mousedown + mouseup
     dialog = page.locator("#tact-root >> .dialog .box")
@@ -134,9 +129,7 @@ def test_gmail_ctrl_enter_in_the_popout_is_guarded(agent):
 
 def test_gmail_clean_draft_is_sent_by_a_press_once(agent):
     context, _ = agent
-    page = open_page(context, GMAIL.format(lang="en"))
-    page.locator(INLINE).click()
-    page.keyboard.type("Hi Dana, the second payment is refunded. Best regards, Sam")
+    page = draft(context, GMAIL.format(lang="en"), INLINE, "Hi Dana, the second payment is refunded. Best regards, Sam")
     page.locator('[data-compose="inline"] div[role=button].aoO').click()
     assert "refunded" in sent(page, "inline")
     page.wait_for_timeout(500)
@@ -168,9 +161,7 @@ def test_gmail_russian_thread_gets_russian_replies_and_russian_advice(agent):
 def test_agent_own_name_and_signature_are_not_flagged(agent):
     context, worker = agent
     configure(worker, agentName="Sam Kowalczyk", agentSignature="Sam Kowalczyk\nAcme Brightdesk support")
-    page = open_page(context, GMAIL.format(lang="en"))
-    page.locator(INLINE).click()
-    page.keyboard.type("Hi Dana, the second payment is refunded, this is a tset. Thank you for your patience.")
+    page = draft(context, GMAIL.format(lang="en"), INLINE, "Hi Dana, the second payment is refunded, this is a tset. Thank you for your patience.")
     page.keyboard.press("Enter")
     page.keyboard.type("Sam Kowalczyk")
     page.keyboard.press("Enter")
@@ -185,9 +176,7 @@ def test_agent_own_name_and_signature_are_not_flagged(agent):
 
 def test_fix_applies_to_the_box_that_was_checked(agent):
     context, _ = agent
-    page = open_page(context, GMAIL.format(lang="en"))
-    page.locator(INLINE).click()
-    page.keyboard.type("Thank you for your patience, this is a tset of our reply.")
+    page = draft(context, GMAIL.format(lang="en"), INLINE, "Thank you for your patience, this is a tset of our reply.")
     page.locator("#tact-root >> .badge").wait_for(state="visible", timeout=20000)
     page.locator(POPOUT).click()  # the agent looks at the other draft meanwhile
     page.locator("#tact-root >> .badge").click()

@@ -10,6 +10,7 @@ import service.analytics.storage  # noqa: F401 - declares its tables on the shar
 import service.auth.storage  # noqa: F401
 import service.library.jobs  # noqa: F401
 import service.library.storage  # noqa: F401
+import service.suggest.stored_embeddings  # noqa: F401
 from service.core.db import Database, metadata
 
 
