@@ -176,7 +176,7 @@ class LanguageIndex:
         if not template_ids:
             return
         ids = np.concatenate([t * SLOTS + np.arange(n, dtype=np.int64) for t, n in zip(template_ids, counts)])
-        self._store.add(ids, vectors[:len(ids)])
+        self._store.add(ids, vectors)
         offset = 0
         for template_id, n in zip(template_ids, counts):
             self._vectors[template_id] = vectors[offset:offset + n]
@@ -283,13 +283,13 @@ class LanguageIndex:
         """``teams``: the team ids whose templates the caller sees (None in it for the shared ones);
         None for all. The filter is inside the vector search, so k visible hits come back however
         many teams' templates outrank them."""
+        if query_vector is None:
+            return self.search_many([(text, k, teams)])[0]
         t0 = time.perf_counter()
-        query = self.embedder.encode([text])[0] if query_vector is None else query_vector
-        t1 = time.perf_counter()
         with self._lock:
-            result = self._rank(text, query, k, teams)
-        result.timings = {"encode_ms": (t1 - t0) * 1000, "rank_ms": (time.perf_counter() - t1) * 1000}
-        result.vector = query
+            result = self._rank(text, query_vector, k, teams)
+        result.timings = {"encode_ms": 0.0, "rank_ms": (time.perf_counter() - t0) * 1000}
+        result.vector = query_vector
         return result
 
     def _visible(self, teams: frozenset | None):

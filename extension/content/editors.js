@@ -60,12 +60,6 @@
     replace(el, offset, length, text) {
       return field.insert(el, text, { start: offset, end: offset + length });
     },
-    textBefore: (el) => el.value.slice(0, el.selectionStart ?? el.value.length),
-    deleteBefore(el, n) {
-      const end = el.selectionStart ?? el.value.length;
-      el.setRangeText("", Math.max(0, end - n), end, "end");
-      fire(el, "input");
-    },
   };
 
   function selectionIn(el) {
@@ -85,15 +79,6 @@
     if (!marker) return T.readText(el);
     const cut = T.offsetOf(el, marker.parentNode, [...marker.parentNode.childNodes].indexOf(marker));
     return T.readText(el).slice(0, cut === null ? undefined : cut).replace(/\s+$/, "");
-  }
-
-  // Select the n characters before the caret (a typed ";;shortcut"); false when there is no caret.
-  function selectBefore(strategy, el, n) {
-    const caret = strategy.caret(el);
-    const range = caret && T.rangeFor(el, Math.max(0, caret.start - n), Math.min(n, caret.start));
-    if (!range) return false;
-    T.select(el, range);
-    return true;
   }
 
   const plain = {
@@ -153,13 +138,6 @@
     replace(el, offset, length, text) {
       return this.insert(el, text, { start: offset, end: offset + length });
     },
-    textBefore(el) {
-      const caret = this.caret(el);
-      return caret ? T.readText(el).slice(0, caret.start) : "";
-    },
-    deleteBefore(el, n) {
-      if (selectBefore(this, el, n)) el.ownerDocument.execCommand("delete", false);
-    },
   };
 
   // Framework editors: the edit goes in as a paste (ProseMirror, Quill, Slate, Lexical, CKEditor
@@ -179,12 +157,6 @@
         handled = false;
       }
       if (!handled) plain.type.call(this, el, text);
-    },
-    deleteBefore(el, n) {
-      if (!selectBefore(this, el, n)) return;
-      const doc = el.ownerDocument;
-      const before = new doc.defaultView.InputEvent("beforeinput", { inputType: "deleteContentBackward", bubbles: true, cancelable: true });
-      if (el.dispatchEvent(before)) doc.execCommand("delete", false);
     },
   };
 

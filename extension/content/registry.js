@@ -13,7 +13,7 @@
 (function (root) {
   "use strict";
   const adapters = [];
-  const METHODS = ["matches", "detect", "readMessage", "isCompose", "findCompose", "composeFor", "ownEmail", "readDraft", "insertText", "onSend"];
+  const METHODS = ["matches", "detect", "readMessage", "isCompose", "findCompose", "composeFor", "ownEmail", "onSend"];
 
   function guard(adapter) {
     const safe = { name: adapter.name };
@@ -207,8 +207,6 @@
         return boxes.find((b) => b.contains(doc.activeElement)) || boxes[boxes.length - 1] || null;
       },
       composeFor: (el) => nearestEditor(el, composeSelector),
-      readDraft: (el) => editors().forElement(el).read(el),
-      insertText: (el, value) => editors().forElement(el).insert(el, value, null),
       onSend: (doc, decide) => watchSend(doc, { sendButton, composeFor: adapter.composeFor }, decide),
     };
     return adapter;

@@ -1,6 +1,6 @@
 /* Text in compose boxes: one linear view of a contenteditable (blocks and <br> become "\n"),
- * offsets in UTF-16 code units (what the server's /check returns), and edits that go through
- * the editor's own input path (execCommand) so Gmail's and Outlook's undo keeps working. */
+ * offsets in UTF-16 code units (what the server's /check returns) and back to DOM ranges, and
+ * quoted history in messages. Edits are content/editors.js's business. */
 (function (root) {
   "use strict";
   const BLOCK = /^(DIV|P|LI|BLOCKQUOTE|H[1-6]|TR|UL|OL|PRE)$/;
@@ -84,80 +84,6 @@
     sel.addRange(range);
   }
 
-  // Insert at the caret (or replace the selection); a caret outside the editor goes to its end.
-  function insertAtCaret(el, text) {
-    const doc = el.ownerDocument;
-    el.focus();
-    if (isField(el)) {
-      const start = el.selectionStart ?? el.value.length;
-      const end = el.selectionEnd ?? start;
-      el.setRangeText(text, start, end, "end");
-      el.dispatchEvent(new el.ownerDocument.defaultView.Event("input", { bubbles: true }));
-      return;
-    }
-    const sel = doc.getSelection();
-    if (!sel.rangeCount || !el.contains(sel.getRangeAt(0).startContainer)) {
-      const range = doc.createRange();
-      range.selectNodeContents(el);
-      range.collapse(false);
-      select(el, range);
-    }
-    const ok = typeof doc.execCommand === "function" && doc.execCommand("insertText", false, text);
-    if (!ok) {
-      const range = doc.getSelection().getRangeAt(0);
-      range.deleteContents();
-      const lines = text.split("\n");
-      const frag = doc.createDocumentFragment();
-      lines.forEach((line, i) => {
-        if (i) frag.appendChild(doc.createElement("br"));
-        frag.appendChild(doc.createTextNode(line));
-      });
-      range.insertNode(frag);
-      range.collapse(false);
-      el.dispatchEvent(new el.ownerDocument.defaultView.Event("input", { bubbles: true }));
-    }
-  }
-
-  function replaceRange(el, offset, length, text) {
-    if (isField(el)) {
-      el.focus();
-      el.setRangeText(text, offset, offset + length, "end");
-      el.dispatchEvent(new el.ownerDocument.defaultView.Event("input", { bubbles: true }));
-      return true;
-    }
-    const range = rangeFor(el, offset, length);
-    if (!range) return false;
-    el.focus();
-    select(el, range);
-    insertAtCaret(el, text);
-    return true;
-  }
-
-  // Text before the caret inside the editor, for ";;shortcut" detection.
-  function textBeforeCaret(el) {
-    if (isField(el)) return el.value.slice(0, el.selectionStart ?? el.value.length);
-    const sel = el.ownerDocument.getSelection();
-    if (!sel.rangeCount) return "";
-    const range = sel.getRangeAt(0).cloneRange();
-    if (!el.contains(range.startContainer)) return "";
-    range.setStart(el, 0);
-    const probe = el.ownerDocument.createElement("div");
-    probe.appendChild(range.cloneContents());
-    return readText(probe);
-  }
-
-  // Remove the n characters before the caret (the typed ";;shortcut").
-  function deleteBeforeCaret(el, n) {
-    if (isField(el)) {
-      const end = el.selectionStart ?? el.value.length;
-      el.setRangeText("", Math.max(0, end - n), end, "end");
-      return;
-    }
-    const sel = el.ownerDocument.getSelection();
-    for (let i = 0; i < n; i++) sel.modify("extend", "backward", "character");
-    el.ownerDocument.execCommand("delete", false);
-  }
-
   // Quoted history in a copy of a message body: the first quote marker and everything after it
   // goes (a reply header is followed by the old text without any wrapper around it).
   function cutQuotes(body, selector) {
@@ -189,7 +115,7 @@
     return text.slice(0, cut).split("\n").filter((line) => !/^\s*>/.test(line)).join("\n").trim();
   }
 
-  const TactText = { cutQuotes, stripQuoted, linearize, offsetOf, readText, rangeFor, select, insertAtCaret, replaceRange, textBeforeCaret, deleteBeforeCaret, isField };
+  const TactText = { cutQuotes, stripQuoted, linearize, offsetOf, readText, rangeFor, select, isField };
   root.TactText = TactText;
   if (typeof module !== "undefined") module.exports = TactText;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -38,7 +38,7 @@ test("gmail finds the compose box and reads its lines", () => {
   const box = gmail.findCompose(doc);
   assert.equal(box.getAttribute("aria-label"), "Message Body");
   box.innerHTML = "<div>Hello Dana,</div><div><br></div><div>Refunded.</div>";
-  assert.equal(gmail.readDraft(box), "Hello Dana,\n\nRefunded.");
+  assert.equal(editors.forElement(box).read(box), "Hello Dana,\n\nRefunded.");
 });
 
 test("outlook reads sender, subject and body from ARIA labels", () => {
@@ -54,7 +54,7 @@ test("outlook reads sender, subject and body from ARIA labels", () => {
 test("a broken adapter is isolated by the registry", () => {
   registry.clear();
   registry.register({ name: "broken", matches: () => true, readMessage: () => { throw new Error("page changed"); },
-                      findCompose: () => null, readDraft: () => "", insertText: () => {}, onSend: () => { throw new Error("x"); } });
+                      findCompose: () => null, onSend: () => { throw new Error("x"); } });
   registry.register(gmail);
   const adapter = registry.forUrl("https://mail.google.com/");
   assert.equal(adapter.name, "broken");
@@ -75,8 +75,8 @@ test("generic adapter uses the selection and the focused text area", () => {
   assert.equal(generic.readMessage(doc, { selection: String(doc.getSelection()) }).text, "Where is my order?");
   doc.getElementById("t").focus();
   const box = generic.findCompose(doc);
-  generic.insertText(box, "Hello");
-  assert.equal(generic.readDraft(box), "Hello");
+  editors.forElement(box).insert(box, "Hello", null);
+  assert.equal(editors.forElement(box).read(box), "Hello");
 });
 
 test("offsets map back to ranges in a contenteditable", () => {

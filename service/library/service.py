@@ -288,10 +288,7 @@ class TemplateService:
                 return ImportResult(problems=clashes.problems)
             progress("saving", len(plans), len(plans))
             on_saved()
-            after: dict[int, Template] = {}
-            ids = [i for _, i in written]
-            for start in range(0, len(ids), 1000):
-                after.update(self.storage.live(ids[start:start + 1000]))
+            after = self.current([i for _, i in written])
             self._notify_all([(before, after.get(i)) for before, i in written],
                              lambda done, total: progress("indexing", done, total))
         return result
@@ -299,7 +296,7 @@ class TemplateService:
     def _write_batch(self, plans, principal: Principal, now, written, result: ImportResult, progress, cancelled,
                      chunk: int) -> None:
         """The validated plans in one transaction; a cancel or a clash rolls all of it back."""
-        team_id, languages = principal.team_id, set()
+        team_id = principal.team_id
         logged: list[tuple[int, str]] = []  # (template, language) for the change log
         with self.storage.db.begin() as conn:
             for n, (item, values, before) in enumerate(plans, 1):
@@ -319,7 +316,6 @@ class TemplateService:
                     self.storage.record_version(conn, new_id, 1, values, list(EDITABLE), principal.name, now)
                     written.append((None, new_id))
                     result.created.append(new_id)
-                    languages.add(values["language"])
                     logged.append((new_id, values["language"]))
                     continue
                 changed = [k for k in EDITABLE if values[k] != getattr(before, k)]
@@ -331,11 +327,10 @@ class TemplateService:
                 self.storage.record_version(conn, before.id, before.version + 1, values, changed, principal.name, now)
                 written.append((before, before.id))
                 result.updated.append(before.id)
-                languages |= {values["language"], before.language}
                 logged += [(before.id, language) for language in sorted({values["language"], before.language})]
             if result.problems:
                 raise _Clashes(result.problems)
-            for language in sorted(languages):
+            for language in sorted({language for _, language in logged}):
                 self.storage.bump(conn, language, now)
             self.storage.log_changes(conn, [(template_id, language, "upsert") for template_id, language in logged], now)
 

@@ -47,8 +47,8 @@ template_versions = sa.Table(
     sa.UniqueConstraint("template_id", "version"),
 )
 
-# One revision counter per language, bumped in the writing transaction: replicas compare it with
-# what their index has applied.
+# One row per language, bumped in every writing transaction before the change log is appended:
+# writers of a language queue on this row, which puts the log's sequence in commit order.
 library_state = sa.Table(
     "library_state", metadata,
     sa.Column("language", sa.String(8), primary_key=True),

@@ -78,9 +78,14 @@ class SearchIndexes:
             index.start_background_training()
         self._library.subscribe(self.templates_changed)
 
-    def follow_all(self, language: str) -> None:
-        """After a restart: the log since the saved index, in pages."""
-        while self.follow(language) or self._library.changes_since(language, log_position(self.indexes[language].revision) or 0, 1):
+    def follow_all(self, language: str, page: int = 5000) -> None:
+        """After a restart: the log since the saved index, in pages. An index ahead of the log (a
+        restored database, another database) is compared with the library whole instead."""
+        applied = log_position(self.indexes[language].revision)
+        if applied is not None and applied > log_position(self._library.revision(language)):
+            self.sync(language)
+            return
+        while self.follow(language, page)[1] == page:
             pass
 
     def sync(self, language: str) -> int:
@@ -159,19 +164,17 @@ class SearchIndexes:
         self._sync_thread = threading.Thread(target=loop, name="tact-index-sync", daemon=True)
         self._sync_thread.start()
 
-    def follow(self, language: str, limit: int = 5000) -> int:
+    def follow(self, language: str, limit: int = 5000) -> tuple[int, int]:
         """Apply the change log of ``language`` after what the index has applied: only the templates
         named there are read, and only those that differ from the index are embedded (this
-        replica's own changes are already in). Returns how many templates changed."""
+        replica's own changes are already in). Returns (templates changed, log entries read)."""
         index = self.indexes[language]
         applied = log_position(index.revision)
         if applied is None:  # an index saved before the change log: compare everything once
-            return self.sync(language)
+            return self.sync(language), 0
         rows = self._library.changes_since(language, applied, limit)
         if not rows:
-            if applied > log_position(self._library.revision(language)):  # another database, or a reset log
-                return self.sync(language)
-            return 0
+            return 0, 0
         ids = sorted({template_id for _, template_id, _ in rows})
         current = self._library.current(ids)
         held = index.documents()
@@ -185,14 +188,14 @@ class SearchIndexes:
             elif template_id in held:
                 removed.append(template_id)
         index.apply(changed, removed, f"log:{rows[-1][0]}", progress=self._progress(language) if len(changed) > 200 else None)
-        return len(changed) + len(removed)
+        return len(changed) + len(removed), len(rows)
 
     def _sync_once(self) -> None:
         for language, index in self.indexes.items():
             try:
                 # this process's own changes are applied whole (commit, then index) before the log is read
                 with self._library.change_lock:
-                    changed = self.follow(language)
+                    changed, _ = self.follow(language)
                 if changed:
                     log.info("library changed elsewhere; applied", extra={"language": language, "templates": changed})
                 elif index.dirty:

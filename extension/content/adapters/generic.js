@@ -81,8 +81,6 @@
       }
       return el ? R.nearestEditor(el, EDITORS) : null;
     },
-    readDraft: (el) => E.forElement(el).read(el),
-    insertText: (el, text) => E.forElement(el).insert(el, text, null),
     onSend(doc, decide) {
       return R.watchSend(doc, {
         // a submit button is caught by its form's submit event; a scripted button by its label
