@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import check_bench, data, etiquette_bench, suggest_bench
+from bench import check_bench, data, etiquette_bench, suggest_bench, tone_bench
 from index.embedder import load_embedder
 from service.library.files import read_library
 from tests.servers import start_server
@@ -135,20 +135,12 @@ def main() -> int:
     lines.append("")
     print(" ", cr, flush=True)
 
-    print("tone head (held-out accuracy) …", flush=True)
-    from service.checks.tone_training import train_tone
-
-    head = train_tone(data.EVALDATA, use, progress=lambda m: None)
-    lines += ["## Tone: learned politeness score", "",
-              "Logistic head over USE multilingual v3 sentence vectors, trained by `tact train tone` (fixed seed, 80/20 split, "
-              "a toxic comment and its rewrites kept on one side).", "", "| held-out set | sentences | accuracy |", "|---|---|---|"]
-    for name, m in head.metrics.items():
-        lines.append(f"| {name} | {m['held_out']} | {m['accuracy']:.3f} |")
-    lines.append("")
-
-    print("etiquette (held-out sentences) …", flush=True)
+    print("politeness score (AUC on unseen sets) …", flush=True)
     from service.suggest.embedders import Embedders as _Embedders
 
+    lines += tone_bench.report(tone_bench.run(data.EVALDATA, _Embedders()))
+
+    print("etiquette (held-out sentences) …", flush=True)
     lines += etiquette_bench.report(etiquette_bench.run(_Embedders()))
     lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]
     REPORT.write_text("\n".join(lines), encoding="utf-8")

@@ -126,10 +126,11 @@ def cmd_train_tone(args) -> int:
     from index.embedder import load_embedder
     from service.checks.tone import HEAD_PATH
     from service.checks.tone_training import train_tone
+    from service.languages import load_languages
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.models.tone)
-    head = train_tone(Path(args.evaldata), embedder)
+    head = train_tone(Path(args.evaldata), embedder, load_languages(("en", "ru"), settings.language_dirs))
     out = Path(args.output) if args.output else HEAD_PATH
     head.save(out)
     print(f"tone head written to {out}")

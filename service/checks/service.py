@@ -164,7 +164,7 @@ class CheckService:
             context.found.extend(found)
             if check.affects_tone:
                 toned += found
-        tone = self.scorer.score(text, toned)
+        tone = self.scorer.score(text, toned, lang)
         to16 = utf16_converter(text)
 
         def span(offset: int, length: int) -> tuple[int, int]:

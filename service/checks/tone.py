@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from service.checks.base import CheckContext, Finding
-from service.languages import Language
+from service.languages import POLITENESS_STRATEGIES, Language
 
 HEAD_PATH = Path(__file__).resolve().parent / "tone_head.json"
 SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
 # Penalties that rule hits take off the learned score: a rude phrase outweighs a polite context.
 PENALTY = {"error": 0.35, "warning": 0.15, "info": 0.0}
 LABEL_BOUNDS = (-0.2, 0.2)
+WHOLE_WEIGHT = 0.7
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -60,22 +61,59 @@ class ToneRulesCheck:
         return found
 
 
-class ToneHead:
-    """w·x + b over unit sentence vectors → P(polite); the score is 2P − 1 in [−1, 1]."""
+class Strategies:
+    """How often a sentence uses each of its language's politeness strategies (``politeness`` in
+    ``languages/<code>/tone.yaml``), capped at 3: features the learned score reads beside the vector."""
 
-    def __init__(self, model: str, weights: np.ndarray, bias: float, metrics: dict | None = None) -> None:
+    CAP = 3
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, list[re.Pattern]] = {}
+
+    def _patterns(self, language: Language) -> list[re.Pattern]:
+        if language.code not in self._compiled:
+            self._compiled[language.code] = [re.compile(p, re.I | re.M) for p in language.politeness.values()]
+        return self._compiled[language.code]
+
+    def features(self, sentences: list[str], language: Language) -> np.ndarray:
+        patterns = self._patterns(language)
+        out = np.zeros((len(sentences), len(patterns)), np.float32)
+        for i, sentence in enumerate(sentences):
+            for j, pattern in enumerate(patterns):
+                out[i, j] = min(len(pattern.findall(sentence)), self.CAP)
+        return out
+
+
+class ToneHead:
+    """A linear politeness score over a sentence's unit vector and its strategy counts, on the scale
+    of the Stanford corpus' normalised score; ``scores`` squashes it to [−1, 1] (tanh of the score
+    over the corpus' standard deviation), 0 being the corpus' average request."""
+
+    def __init__(self, model: str, weights: np.ndarray, bias: float, strategies: tuple[str, ...] = (),
+                 strategy_weights: np.ndarray | None = None, scale: float = 1.0, metrics: dict | None = None) -> None:
         self.model = model
-        self.weights = weights.astype(np.float32)
+        self.weights = np.asarray(weights, np.float32)
         self.bias = float(bias)
+        self.strategies = tuple(strategies)
+        self.strategy_weights = np.asarray(strategy_weights if strategy_weights is not None else [], np.float32)
+        self.scale = float(scale)
         self.metrics = metrics or {}
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
-        logits = vectors @ self.weights + self.bias
-        return 2.0 / (1.0 + np.exp(-logits)) - 1.0
+    def raw(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        out = vectors @ self.weights + self.bias
+        if self.strategies:
+            out = out + counts @ self.strategy_weights
+        return out
+
+    def scores(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return np.tanh(self.raw(vectors, counts) / self.scale)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"model": self.model, "bias": self.bias, "metrics": self.metrics,
-                                    "weights": [round(float(w), 6) for w in self.weights]}, indent=0))
+        path.write_text(json.dumps({
+            "model": self.model, "bias": round(self.bias, 6), "scale": round(self.scale, 6),
+            "strategies": list(self.strategies), "metrics": self.metrics,
+            "strategy_weights": [round(float(w), 6) for w in self.strategy_weights],
+            "weights": [round(float(w), 6) for w in self.weights]}, indent=0))
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> "ToneHead | None":
@@ -83,7 +121,10 @@ class ToneHead:
             data = json.loads(Path(path).read_text())
         except (OSError, ValueError):
             return None
-        return cls(data["model"], np.asarray(data["weights"], np.float32), data["bias"], data.get("metrics"))
+        if tuple(data.get("strategies", ())) not in ((), POLITENESS_STRATEGIES):
+            return None  # trained on other features: retrain ('tact train tone')
+        return cls(data["model"], np.asarray(data["weights"], np.float32), data["bias"], tuple(data.get("strategies", ())),
+                   np.asarray(data.get("strategy_weights", []), np.float32), data.get("scale", 1.0), data.get("metrics"))
 
 
 @dataclass
@@ -106,8 +147,9 @@ class ToneScorer:
     def __init__(self, embedder=None, head: ToneHead | None = None, cache_size: int = 20_000) -> None:
         self._embedder = embedder
         self._head = head
+        self._strategies = Strategies()
         # Re-checking an edited draft embeds only the sentences that changed.
-        self._scores: OrderedDict[str, float] = OrderedDict()
+        self._scores: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -115,38 +157,39 @@ class ToneScorer:
     def learned(self) -> bool:
         return self._head is not None and self._embedder is not None
 
-    def score(self, text: str, findings: list[Finding]) -> ToneScore:
+    def score(self, text: str, findings: list[Finding], language: Language) -> ToneScore:
         sentences = split_sentences(text)
         scored: list[ScoredSentence] = []
+        base = 0.0
         if sentences and self.learned:
-            values = self._sentence_scores([s for _, s in sentences])
+            whole = " ".join(s for _, s in sentences)
+            values = self.sentence_scores([s for _, s in sentences] + [whole], language)
+            whole_score, values = values[-1], values[:-1]
+            # The text as a whole ranks requests best (held-out Wikipedia AUC 0.93; worst sentence
+            # counting double: 0.89); its worst sentence still pulls down a reply with one rude line.
+            base = WHOLE_WEIGHT * whole_score + (1 - WHOLE_WEIGHT) * min(values)
             scored = [ScoredSentence(o, len(s), round(float(v), 3)) for (o, s), v in zip(sentences, values)]
         for sentence in scored:  # a finding inside a sentence lowers that sentence too
             for f in findings:
                 if sentence.offset <= f.offset < sentence.offset + sentence.length:
                     sentence.score = round(max(-1.0, sentence.score - PENALTY[f.severity]), 3)
-        if scored:
-            weights = np.array([s.length for s in scored], float)
-            values = np.array([s.score for s in scored])
-            # the worst sentence counts double: one rude line spoils a polite reply
-            base = 0.5 * float(np.average(values, weights=weights)) + 0.5 * float(values.min())
-        else:
-            base = 0.0
         score = float(np.clip(base - sum(PENALTY[f.severity] for f in findings if f.category == "tone") / 2, -1, 1))
         low, high = LABEL_BOUNDS
         label = "rude" if score < low else "polite" if score > high else "neutral"
         return ToneScore(round(score, 3), label, scored)
 
-    def _sentence_scores(self, sentences: list[str]) -> list[float]:
+    def sentence_scores(self, sentences: list[str], language: Language) -> list[float]:
+        keys = [(language.code, s) for s in sentences]
         with self._lock:
-            known = {s: self._scores[s] for s in sentences if s in self._scores}
-        todo = list(dict.fromkeys(s for s in sentences if s not in known))
+            known = {k: self._scores[k] for k in keys if k in self._scores}
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
         if todo:
-            fresh = self._head.scores(self._embedder.encode(todo))
+            texts = [s for _, s in todo]
+            fresh = self._head.scores(self._embedder.encode(texts), self._strategies.features(texts, language))
             with self._lock:
-                for sentence, value in zip(todo, fresh):
-                    known[sentence] = float(value)
-                    self._scores[sentence] = float(value)
+                for key, value in zip(todo, fresh):
+                    known[key] = float(value)
+                    self._scores[key] = float(value)
                 while len(self._scores) > self._cache_size:
                     self._scores.popitem(last=False)
-        return [known[s] for s in sentences]
+        return [known[k] for k in keys]

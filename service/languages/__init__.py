@@ -23,6 +23,10 @@ BUILTIN = Path(__file__).resolve().parent
 SEVERITIES = ("error", "warning", "info")
 ETIQUETTE_CATEGORIES = ("management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise",
                         "sarcasm")
+# Politeness strategies each language counts for the learned politeness score (checks/tone.py).
+POLITENESS_STRATEGIES = ("gratitude", "please", "apology", "greeting", "hedge", "indirect", "deference",
+                         "direct_question", "start_you", "informal_you", "factuality", "negative", "imperative",
+                         "exclaim", "question", "caps", "first_plural", "first_singular")
 MESSAGE_KEYS = ("caps", "exclamation", "no_greeting", "no_closing", "no_next_step", "greeting_example",
                 "closing_example", "team_phrase")
 LANGUAGE_KEYS = ("code", "name", "native_name", "lingua", "script", "languagetool", "model", "stopwords", "sample")
@@ -64,6 +68,7 @@ class Language:
     acronyms: frozenset[str]
     messages: dict[str, str]
     etiquette: dict[str, dict[str, str]]  # category -> reason, rewrite
+    politeness: dict[str, str]  # strategy -> pattern, in POLITENESS_STRATEGIES order
     ui: dict[str, str]
     folder: Path = field(compare=False)
 
@@ -102,7 +107,8 @@ def load_language(folder: Path) -> Language:
     if meta["code"] != folder.name:
         raise LanguageConfigError(f"{folder / 'language.yaml'}: code {meta['code']!r} but the folder is {folder.name}")
     tone = _read(folder, "tone.yaml")
-    _require(tone, ("structure", "rules", "messages", "acronyms", "etiquette"), folder / "tone.yaml")
+    _require(tone, ("structure", "rules", "messages", "acronyms", "etiquette", "politeness"), folder / "tone.yaml")
+    _require(tone["politeness"], POLITENESS_STRATEGIES, Path(f"{folder / 'tone.yaml'} politeness"))
     _require(tone["etiquette"], ETIQUETTE_CATEGORIES, folder / "tone.yaml")
     for category in ETIQUETTE_CATEGORIES:
         _require(tone["etiquette"][category], ("reason", "rewrite"), Path(f"{folder / 'tone.yaml'} etiquette {category}"))
@@ -124,7 +130,9 @@ def load_language(folder: Path) -> Language:
         script=_regex(meta["script"], f"{folder} script"), languagetool=meta["languagetool"], model=meta["model"],
         stopwords=meta["stopwords"], sample=meta["sample"], tone_rules=tuple(rules), structure=structure,
         acronyms=frozenset(tone["acronyms"] or ()), messages=dict(tone["messages"]),
-        etiquette={c: dict(tone["etiquette"][c]) for c in ETIQUETTE_CATEGORIES}, ui=ui, folder=folder)
+        etiquette={c: dict(tone["etiquette"][c]) for c in ETIQUETTE_CATEGORIES},
+        politeness={k: _regex(str(tone["politeness"][k]), f"{folder / 'tone.yaml'} politeness {k}")
+                    for k in POLITENESS_STRATEGIES}, ui=ui, folder=folder)
 
 
 class LanguageRegistry:

@@ -92,3 +92,45 @@ def test_team_banned_phrase_with_replacement(tone):
     result = tone.check("Hello, no worries at all.", "en", rules=rules)
     hit = next(i for i in result.issues if i.rule == "TEAM_BANNED_PHRASE")
     assert hit.replacements == ["You're welcome"]
+
+
+def test_strategies_are_counted_in_each_language():
+    from service.checks.tone import Strategies
+    from service.languages import POLITENESS_STRATEGIES
+
+    languages = load_languages(("en", "ru"))
+    counts = Strategies().features(["Could you please check it? Thanks!", "Не могли бы вы, пожалуйста, проверить? Спасибо!"],
+                                   languages.get("en"))
+    names = dict(zip(POLITENESS_STRATEGIES, counts[0]))
+    assert names["please"] == 1 and names["gratitude"] == 1 and names["indirect"] >= 1 and names["question"] == 1
+    assert counts[1][POLITENESS_STRATEGIES.index("please")] == 0  # English patterns do not read Russian
+    ru = dict(zip(POLITENESS_STRATEGIES, Strategies().features(["Не могли бы вы, пожалуйста, проверить? Спасибо!"],
+                                                                languages.get("ru"))[0]))
+    assert ru["please"] == 1 and ru["gratitude"] == 1 and ru["indirect"] == 1
+
+
+# Requests asking for the same thing, one politely and one not, in several voices (none of them in
+# any training set): the score must rank each polite one above its impolite twin.
+PAIRS = [
+    ("en", "Would you mind taking another look at my edit when you have a moment? Thanks!",
+     "Why did you revert my edit? Look at it again."),
+    ("en", "Sorry to bother you, could you tell me where the invoice settings are?",
+     "Where are the invoice settings, seriously, nobody can find anything in this app"),
+    ("en", "I think the link in the guide might be broken - could you check it, please?",
+     "The link in your guide is broken. Fix it."),
+    ("en", "hi, i'd really appreciate it if u could reset my password, thx",
+     "reset my password already, u r so slow"),
+    ("ru", "Здравствуйте! Не могли бы вы посмотреть мою правку, когда будет время? Спасибо.",
+     "Зачем ты откатил мою правку? Посмотри ещё раз."),
+    ("ru", "Извините за беспокойство, подскажите, пожалуйста, где настройки счетов?",
+     "Где эти ваши настройки счетов, вообще ничего найти нельзя"),
+    ("ru", "Кажется, ссылка в инструкции не работает — проверьте, пожалуйста, если не сложно.",
+     "Ссылка в инструкции не работает. Исправьте уже."),
+    ("ru", "буду благодарен, если сбросите мне пароль, спасибо заранее",
+     "сбрось мне пароль наконец, сколько можно ждать"),
+]
+
+
+@pytest.mark.parametrize("code,polite,impolite", PAIRS)
+def test_polite_request_scores_above_its_impolite_twin(tone, code, polite, impolite):
+    assert tone.check(polite, code).tone.score > tone.check(impolite, code).tone.score

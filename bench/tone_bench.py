@@ -1,0 +1,105 @@
+"""The politeness score: ranking quality (AUC) on sets it was not trained on, in both languages.
+
+- the held-out 20 % of the dev sets (``tone_training.held_out_sets``);
+- Bitext's offensive-register messages against its politeness-register ones (English customer
+  messages, another domain; never trained on);
+- the etiquette evaluation sentences (``bench/etiquette``, written apart from every training set):
+  rude, sarcastic, arguing, blaming and dismissive sentences against clean support sentences.
+Each set is scored twice: the head on the whole text, and ``/check``'s tone score (sentences scored
+one by one, the worst counting double, tone rules pulling down). The baseline, fitted in the same
+run, is the recipe of issue 9: a logistic regression on the same vectors trained only on the
+Wikipedia quartiles.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from service.checks.etiquette import EtiquetteModel
+from service.checks.registry import CheckDeps, build_checks
+from service.checks.base import CheckContext
+from service.checks.tone import Strategies, ToneHead, ToneScorer
+from service.checks.tone_training import IMPOLITE_CATEGORIES, _split, _wikipedia, held_out_sets
+from service.checks.vectors import SentenceVectors
+from service.core.settings import Settings
+from service.languages import load_languages
+
+EVAL = Path(__file__).resolve().parent / "etiquette"
+
+
+def _bitext(evaldata: Path, n: int = 300) -> tuple[list[str], np.ndarray, str]:
+    with open(evaldata / "bitext-customer-support" / "utterances.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    rng = random.Random(1)
+    rude = rng.sample([r["utterance"] for r in rows if "W" in r["flags"]], n)
+    polite = rng.sample([r["utterance"] for r in rows if "P" in r["flags"] and "W" not in r["flags"]], n)
+    return rude + polite, np.array([0] * n + [1] * n), "en"
+
+
+def _etiquette(code: str) -> tuple[list[str], np.ndarray, str]:
+    data = yaml.safe_load((EVAL / f"eval_{code}.yaml").read_text(encoding="utf-8"))
+    bad = [s for c in IMPOLITE_CATEGORIES for s in data[c]]
+    return bad + data["clean"], np.array([0] * len(bad) + [1] * len(data["clean"])), code
+
+
+def run(evaldata: Path, embedders) -> dict:
+    languages = load_languages(("en", "ru"))
+    head = ToneHead.load()
+    vectors = SentenceVectors(embedders.get(head.model))
+    scorer = ToneScorer(vectors, head)
+    etiquette = EtiquetteModel.load()
+    checks = [c for c in build_checks(CheckDeps(Settings.from_env(), None, etiquette,
+                                                SentenceVectors(embedders.get(etiquette.model)) if etiquette else None))
+              if c.affects_tone]
+    strategies = Strategies()
+    wiki, scores = _wikipedia(evaldata)
+    low, high = np.quantile(scores, [0.25, 0.75])
+    train, _ = _split(wiki)
+    train = [(t, s) for t, s, _ in train if s <= low or s >= high]
+    baseline = LogisticRegression(C=1.0, max_iter=3000).fit(vectors.encode([t for t, _ in train]),
+                                                            np.array([int(s >= high) for _, s in train]))
+    sets = {**held_out_sets(evaldata), "Bitext offensive vs polite register (en)": _bitext(evaldata),
+            "etiquette eval: impolite vs clean (en)": _etiquette("en"),
+            "etiquette eval: impolite vs clean (ru)": _etiquette("ru")}
+    out = {}
+    for name, (texts, labels, code) in sets.items():
+        lang = languages.get(code)
+        x = vectors.encode(texts)
+        whole = head.raw(x, strategies.features(texts, lang))
+        full = []
+        for text in texts:
+            context = CheckContext()
+            for check in checks:
+                context.found.extend(check.check(text, lang, context))
+            full.append(scorer.score(text, context.found, lang).score)
+        full = np.array(full)
+        row = {"n": len(texts), "baseline": roc_auc_score(labels, baseline.decision_function(x)),
+               "head": roc_auc_score(labels, whole), "check": roc_auc_score(labels, full),
+               "impolite_below_zero": float((full[labels == 0] < 0).mean()),
+               "polite_above_zero": float((full[labels == 1] >= 0).mean())}
+        out[name] = row
+    return out
+
+
+def report(result: dict) -> list[str]:
+    lines = ["## Tone: learned politeness score", "",
+             "Ridge regression over USE multilingual v3 sentence vectors and politeness-strategy counts "
+             "(`tact train tone`, fixed seed; what it learns from: `service/checks/tone_training.py`). AUC of telling "
+             "polite from impolite on sets it was not trained on. *Whole text*: the head on the text as one; "
+             "*/check*: the tone score `/check` returns (sentence by sentence, the worst counting double, tone rules "
+             "pulling down). Baseline: logistic regression on the same vectors, Wikipedia quartiles only (issue 9's "
+             "recipe), fitted in the same run. *Below zero*: share of the impolite texts whose /check score is negative; "
+             "*at or above zero*: the same for the polite ones.", "",
+             "| set | texts | baseline AUC | whole text AUC | /check AUC | impolite below zero | polite at or above zero |",
+             "|---|---|---|---|---|---|---|"]
+    for name, r in result.items():
+        lines.append(f"| {name} | {r['n']} | {r['baseline']:.3f} | {r['head']:.3f} | **{r['check']:.3f}** | "
+                     f"{r['impolite_below_zero']:.3f} | {r['polite_above_zero']:.3f} |")
+    return lines + [""]
