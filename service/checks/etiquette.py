@@ -4,9 +4,9 @@ rudeness back, leaking confidential matters, promises nobody can keep, sarcasm).
 
 The model (``etiquette_head.npz``, made by ``tact train etiquette`` from the sentences in
 ``languages/<code>/etiquette/train.yaml`` and the starter library's own sentences as clean
-examples) averages two logistic regressions: one over the multilingual sentence vectors the tone
+examples) averages three logistic regressions: one over the multilingual sentence vectors the tone
 score already computes (meaning, paraphrase, word order), one over character n-grams (misspellings,
-names, exact words). A sentence is flagged when the probability that it is clean falls below a
+names), one over words and word pairs. A sentence is flagged when the probability that it is clean falls below a
 threshold chosen on out-of-fold training predictions for at most ``TARGET_FALSE_ALARMS`` of clean
 sentences flagged. The reason and the softer rewrite come from the language's ``tone.yaml``.
 """
@@ -55,18 +55,28 @@ def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     return out
 
 
-class NgramFeatures:
-    """TF-IDF over character n-grams (sublinear tf, l2 norm), as scikit-learn computes it."""
+_WORD = re.compile(r"(?u)\b\w\w+\b")
 
-    def __init__(self, vocabulary: list[str], idf: np.ndarray, low: int, high: int) -> None:
+
+def word_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's ``word`` analyzer (lowercased, tokens of two or more word characters)."""
+    tokens = _WORD.findall(text.lower())
+    return [" ".join(tokens[i:i + n]) for n in range(low, high + 1) for i in range(len(tokens) - n + 1)]
+
+
+class NgramFeatures:
+    """TF-IDF over character or word n-grams (sublinear tf, l2 norm), as scikit-learn computes it."""
+
+    def __init__(self, vocabulary: list[str], idf: np.ndarray, low: int, high: int, analyzer=char_wb_ngrams) -> None:
         self.index = {gram: i for i, gram in enumerate(vocabulary)}
         self.idf = idf.astype(np.float32)
         self.low, self.high = low, high
+        self.analyzer = analyzer
 
     def transform(self, texts: list[str]) -> np.ndarray:
         rows = np.zeros((len(texts), len(self.idf)), np.float32)
         for r, text in enumerate(texts):
-            for gram, count in Counter(char_wb_ngrams(text, self.low, self.high)).items():
+            for gram, count in Counter(self.analyzer(text, self.low, self.high)).items():
                 i = self.index.get(gram)
                 if i is not None:
                     rows[r, i] = (1.0 + math.log(count)) * self.idf[i]
@@ -92,6 +102,12 @@ class EtiquetteModel:
         low, high = (int(x) for x in data["ngram_range"])
         self.ngrams = NgramFeatures([str(g) for g in data["vocabulary"]], data["idf"], low, high)
         self.weight = float(data["weight"])
+        # Word n-grams (a third model, when trained with one): the words themselves, in any order nearby.
+        self.words = None
+        if "word_coef" in data:
+            low, high = (int(x) for x in data["word_range"])
+            self.words = NgramFeatures([str(g) for g in data["word_vocabulary"]], data["word_idf"], low, high, word_ngrams)
+            self.word_coef, self.word_bias = data["word_coef"].astype(np.float32), data["word_bias"].astype(np.float32)
         self.threshold = float(data["threshold"])
         self.metrics = str(data["metrics"]) if "metrics" in data else ""
 
@@ -106,7 +122,10 @@ class EtiquetteModel:
     def probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
         p_vec = _softmax(vectors @ self.vec_coef.T + self.vec_bias)
         p_ngram = _softmax(self.ngrams.transform(sentences) @ self.ngram_coef.T + self.ngram_bias)
-        return self.weight * p_vec + (1.0 - self.weight) * p_ngram
+        if self.words is None:
+            return self.weight * p_vec + (1.0 - self.weight) * p_ngram
+        p_word = _softmax(self.words.transform(sentences) @ self.word_coef.T + self.word_bias)
+        return self.weight * p_vec + (1.0 - self.weight) * (p_ngram + p_word) / 2
 
     def verdicts(self, vectors: np.ndarray, sentences: list[str]) -> list[tuple[str, float] | None]:
         """Per sentence: (category, probability of a violation) when flagged, else None."""

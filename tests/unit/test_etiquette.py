@@ -70,8 +70,7 @@ def test_each_category_in_both_languages(etiquette, code, text, category):
 
 @pytest.mark.parametrize("code,text", [
     ("en", "Our management team has approved your refund."),
-    pytest.param("en", "Some competitors offer monthly plans; ours is yearly, with two months free.",
-                 marks=pytest.mark.xfail(strict=True, reason="known false alarm: a competitor's feature named beside ours")),
+    ("en", "Some competitors offer monthly plans; ours is yearly, with two months free."),
     ("en", "It looks like this step was missed — here is how to do it."),
     ("en", "Unfortunately we can't reopen the order, but I can create a new one at the same price."),
     ("en", "I understand you're upset, and I'm sorry we let you down."),
