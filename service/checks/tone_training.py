@@ -7,7 +7,8 @@ A ridge regression over each text's sentence vector and its politeness-strategy 
 - Russian: RUSSE-2022 detox, a toxic comment at the corpus' 5th percentile (very impolite), each of
   its neutral rewrites at the 75th (a polite request);
 - both: the etiquette training sentences (``languages/<code>/etiquette/train.yaml``): rude,
-  sarcastic, arguing, blaming and dismissive ones at the 10th percentile, the clean ones at the 75th.
+  sarcastic, arguing, blaming and dismissive ones at the 10th percentile, the clean ones and the
+  starter library's reply sentences at the 75th.
 Measured choices (bench/REPORT.md): regression on all scores ranks held-out requests better than
 logistic regression on the quartiles (0.930 vs 0.925 AUC with USE vectors), toxic rewrites teach
 Russian (detox AUC 0.61 → 0.86), strategy counts help every set (Wikipedia 0.922 → 0.937, detox
@@ -26,7 +27,7 @@ import numpy as np
 import yaml
 from sklearn.linear_model import Ridge
 
-from service.checks.tone import Strategies, ToneHead
+from service.checks.tone import Strategies, ToneHead, split_sentences
 from service.languages import POLITENESS_STRATEGIES
 
 log = logging.getLogger("tact.train")
@@ -59,12 +60,23 @@ def _detox(root: Path, toxic: float, neutral: float) -> list[Group]:
     return out
 
 
-def _etiquette(languages, impolite: float, polite: float) -> list[Example]:
+def _written(languages, responses: Path, impolite: float, polite: float) -> list[Example]:
+    """The etiquette training sentences, and the starter library's own reply sentences as polite
+    ones (without them short polite Russian sentences scored low: Russian otherwise comes from
+    toxic comments, which are short)."""
+    from service.library.files import read_library
+    from service.library.rendering import SAMPLE_VARIABLES, SandboxedRenderer
+
     out = []
     for lang in languages:
         data = yaml.safe_load((lang.folder / "etiquette" / "train.yaml").read_text(encoding="utf-8"))
         for label in (*IMPOLITE_CATEGORIES, "clean"):
             out += [(str(s), polite if label == "clean" else impolite, lang.code) for s in data.get(label) or ()]
+    renderer = SandboxedRenderer()
+    library, _ = read_library(responses, [lang.code for lang in languages])
+    for template in library:
+        for _, sentence in split_sentences(renderer.render(template.body, SAMPLE_VARIABLES).text):
+            out.append((sentence, polite, template.language))
     return out
 
 
@@ -87,15 +99,15 @@ def held_out_sets(evaldata: Path) -> dict[str, tuple[list[str], np.ndarray, str]
             "russe-detox (ru)": ([t for t, _, _ in detox_test], np.array([int(s > 0) for _, s, _ in detox_test]), "ru")}
 
 
-def train_tone(evaldata: Path, embedder, languages, progress=print) -> ToneHead:
+def train_tone(evaldata: Path, embedder, languages, responses: Path, progress=print) -> ToneHead:
     wiki, scores = _wikipedia(evaldata)
     very_low, low, polite = (float(q) for q in np.quantile(scores, [0.05, 0.10, 0.75]))
     wiki_train, _ = _split(wiki)
     detox_train, _ = _split(_detox(evaldata, very_low, polite))
-    written = _etiquette(languages, low, polite)
+    written = _written(languages, responses, low, polite)
     train = wiki_train + detox_train + written
     progress(f"{len(wiki_train)} Wikipedia requests, {len(detox_train)} detox comments and rewrites, "
-             f"{len(written)} etiquette sentences; encoding with {embedder.name} …")
+             f"{len(written)} etiquette and library sentences; encoding with {embedder.name} …")
     texts = [t for t, _, _ in train]
     vectors = embedder.encode(texts)
     strategies = Strategies()

@@ -12,6 +12,7 @@ from service.checks.etiquette import (
     EtiquetteModel,
     NgramFeatures,
     char_wb_ngrams,
+    word_ngrams,
 )
 from service.checks.tone import ToneRulesCheck
 from service.checks.vectors import SentenceVectors
@@ -38,6 +39,18 @@ def test_ngram_features_are_scikit_learns():
     ours = NgramFeatures(vocabulary, vectorizer.idf_, 2, 5).transform(texts)
     assert np.allclose(ours, vectorizer.transform(texts).toarray(), atol=1e-5)
     assert char_wb_ngrams("Hi", 2, 3) == [" h", "hi", "i ", " hi", "hi "]
+    weights = np.random.default_rng(0).normal(size=(len(vocabulary), 3)).astype(np.float32)
+    bias = np.array([0.1, -0.2, 0.3], np.float32)
+    features = NgramFeatures(vocabulary, vectorizer.idf_, 2, 5)
+    assert np.allclose(features.logits(texts, weights, bias), features.transform(texts) @ weights + bias, atol=1e-4)
+
+
+def test_word_ngram_features_are_scikit_learns():
+    texts = ["Not my department, sorry!", "Это не мой отдел, извините", "I   can't do a thing"]
+    vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True).fit(texts)
+    vocabulary = [g for g, _ in sorted(vectorizer.vocabulary_.items(), key=lambda kv: kv[1])]
+    ours = NgramFeatures(vocabulary, vectorizer.idf_, 1, 2, word_ngrams).transform(texts)
+    assert np.allclose(ours, vectorizer.transform(texts).toarray(), atol=1e-5)
 
 
 @pytest.mark.parametrize("code,text,category", [
