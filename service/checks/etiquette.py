@@ -160,6 +160,18 @@ class EtiquetteModel:
         return out
 
 
+def _with_object(sentence: str, language: Language, category: str) -> str | None:
+    """The category's rewrite about what the sentence is about ("your refund"), when the language
+    says how (``rewrite_object`` and ``etiquette_objects`` in its tone.yaml) and the sentence names it."""
+    template = language.etiquette.get(category, {}).get("rewrite_object")
+    if not template:
+        return None
+    for pattern, phrase in language.etiquette_objects:
+        if re.search(pattern, sentence, re.I):
+            return template.replace("{object}", phrase)
+    return None
+
+
 class EtiquetteCheck:
     name = "etiquette"
     affects_tone = True
@@ -199,9 +211,10 @@ class EtiquetteCheck:
                 reason, rewrite = language.messages["team_phrase"], ""
             else:
                 reason, rewrite = language.etiquette[category]["reason"], language.etiquette[category]["rewrite"]
+            rewrites = tuple(r for r in (_with_object(sentence, language, category), rewrite) if r)
             out.append(Finding(offset, len(sentence), "privacy" if category == "confidential" else "tone",
                                f"ETIQUETTE_{category.upper()}", reason, "error" if probability > 0.9 else "warning",
-                               (rewrite,) if rewrite else ()))
+                               rewrites))
         return out
 
     def _team_verdicts(self, vectors: np.ndarray, texts: list[str], verdicts: list, rules) -> list:

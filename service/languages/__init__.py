@@ -71,6 +71,8 @@ class Language:
     politeness: dict[str, str]  # strategy -> pattern, in POLITENESS_STRATEGIES order
     ui: dict[str, str]
     folder: Path = field(compare=False)
+    # what a sentence is about (pattern -> phrase) for an etiquette rewrite's {object}; optional
+    etiquette_objects: tuple[tuple[str, str], ...] = ()
 
 
 def _read(folder: Path, name: str) -> dict:
@@ -112,6 +114,11 @@ def load_language(folder: Path) -> Language:
     _require(tone["etiquette"], ETIQUETTE_CATEGORIES, folder / "tone.yaml")
     for category in ETIQUETTE_CATEGORIES:
         _require(tone["etiquette"][category], ("reason", "rewrite"), Path(f"{folder / 'tone.yaml'} etiquette {category}"))
+        with_object = tone["etiquette"][category].get("rewrite_object")
+        if with_object is not None and "{object}" not in str(with_object):
+            raise LanguageConfigError(f"{folder / 'tone.yaml'} etiquette {category}: rewrite_object has no {{object}}")
+    objects = tuple((_regex(str(p), f"{folder / 'tone.yaml'} etiquette_objects"), str(phrase))
+                    for p, phrase in (tone.get("etiquette_objects") or {}).items())
     _require(tone["structure"], ("greeting", "closing", "next_step"), folder / "tone.yaml")
     _require(tone["messages"], MESSAGE_KEYS, folder / "tone.yaml")
     rules = []
@@ -132,7 +139,7 @@ def load_language(folder: Path) -> Language:
         acronyms=frozenset(tone["acronyms"] or ()), messages=dict(tone["messages"]),
         etiquette={c: dict(tone["etiquette"][c]) for c in ETIQUETTE_CATEGORIES},
         politeness={k: _regex(str(tone["politeness"][k]), f"{folder / 'tone.yaml'} politeness {k}")
-                    for k in POLITENESS_STRATEGIES}, ui=ui, folder=folder)
+                    for k in POLITENESS_STRATEGIES}, ui=ui, folder=folder, etiquette_objects=objects)
 
 
 class LanguageRegistry:

@@ -107,3 +107,17 @@ def test_advice_is_in_the_drafts_language_and_rules_keep_their_own(etiquette):
     context = CheckContext()
     context.found.extend(ToneRulesCheck().check(text, LANGUAGES.get("en"), context))
     assert context.found and etiquette.check(text, LANGUAGES.get("en"), context) == []
+
+
+@pytest.mark.parametrize("code,text,rule,phrase", [
+    ("en", "I guarantee your refund will be there tomorrow, 100%.", "ETIQUETTE_PROMISE", "your refund"),
+    ("en", "Not my department, ask billing about the invoice.", "ETIQUETTE_DISMISS", "your invoice"),
+    ("ru", "Гарантирую, что возврат придёт завтра.", "ETIQUETTE_PROMISE", "про возврат"),
+    ("ru", "Это не мой отдел, по заказу спрашивайте склад.", "ETIQUETTE_DISMISS", "за ваш заказ"),
+])
+def test_the_softer_rewrite_names_what_the_sentence_is_about(etiquette, code, text, rule, phrase):
+    hits = [f for f in etiquette.check(text, LANGUAGES.get(code), CheckContext()) if f.rule == rule]
+    assert hits, f"not flagged as {rule}: {text}"
+    first, generic = hits[0].replacements
+    assert phrase in first and "{object}" not in first
+    assert generic == LANGUAGES.get(code).etiquette[rule.split("_")[1].lower()]["rewrite"]
