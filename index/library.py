@@ -20,7 +20,14 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.ranking import RankingSettings, TemplateClassifier, calibrate_threshold, fuse
+from index.ranking import (
+    CONFIDENCE_FOLDS,
+    ConfidenceModel,
+    RankingSettings,
+    TemplateClassifier,
+    calibrate_threshold,
+    fuse,
+)
 from index.store import load_store, make_store
 
 SLOTS = 1024
@@ -68,6 +75,8 @@ class SearchResult:
     mode: str  # "classifier" or "similarity"
     timings: dict[str, float] = field(default_factory=dict)
     vector: np.ndarray | None = None
+    # P(the first hit is right), calibrated on the library; None while no classifier serves
+    confidence: float | None = None
 
 
 class LanguageIndex:
@@ -89,6 +98,7 @@ class LanguageIndex:
         self._derived_generation = -1  # the generation BM25 and the threshold were last built for
         self._selectors: dict[frozenset, object] = {}  # teams → store selector, until the next change
         self._classifier: TemplateClassifier | None = None
+        self._confidence: ConfidenceModel | None = None
         self._threshold = self.settings.fallback_threshold
         self._generation = 0
         self._trained_generation = -1
@@ -260,9 +270,15 @@ class LanguageIndex:
         # Above MAX_CLASSIFIER_VECTORS a retrain would take minutes of CPU per change: such a
         # library is ranked by similarity and BM25 alone (bench/REPORT.md, scale section).
         classifier = TemplateClassifier.train(labels, rows) if 0 < len(rows) <= MAX_CLASSIFIER_VECTORS else None
+        confidence = None
+        if classifier is not None:
+            with self._lock:
+                documents, vectors = dict(self._documents), dict(self._vectors)
+            confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight)
         with self._lock:
             if generation == self._generation:
                 self._classifier = classifier
+                self._confidence = confidence
                 self._trained_generation = generation
         log.info("classifier trained", extra={"language": self.language, "templates": len(np.unique(labels)) if len(labels) else 0,
                                               "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3)})
@@ -362,11 +378,26 @@ class LanguageIndex:
             for tid in lexical:  # a lexical-only candidate still gets its real similarity
                 base.setdefault(tid, self._similarity(tid, query))
         fused = fuse(base, lexical, self.settings.lexical_weight)
-        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
-        hits = [Hit(tid, round(score, 4), round(nearest.get(tid) or self._similarity(tid, query), 4))
-                for tid, score in ranked if tid in self._documents]
-        no_match = not hits or hits[0].similarity < self._threshold
-        return SearchResult(hits, no_match, round(self._threshold, 4), mode)
+        ranked = [(t, s) for t, s in sorted(fused.items(), key=lambda kv: -kv[1])[:k] if t in self._documents]
+        sims = {t: nearest.get(t) or self._similarity(t, query) for t, _ in ranked}
+        confidence, scores = None, {t: s for t, s in ranked}
+        if mode == "classifier" and self._confidence is not None and ranked:
+            # each hit's probability of being the right one, read off the ranking as the first's is
+            ids = [t for t, _ in ranked]
+            probs = self._confidence.probability(ConfidenceModel.features(
+                [base.get(t, 0.0) for t in ids], [sims[t] for t in ids], [self._centroid_similarity(t, query) for t in ids]))
+            probs = np.minimum.accumulate(probs)  # the ranking's order stands: scores never rise down the list
+            scores = {t: float(p) for t, p in zip(ids, probs)}
+            confidence = scores[ids[0]]
+        hits = [Hit(tid, round(scores[tid], 4), round(sims[tid], 4)) for tid, _ in ranked]
+        no_match = not hits or hits[0].similarity < self._threshold or (
+            confidence is not None and confidence < self._confidence.threshold)
+        return SearchResult(hits, no_match, round(self._threshold, 4), mode,
+                            confidence=None if confidence is None else round(confidence, 4))
+
+    def _centroid_similarity(self, template_id: int, query: np.ndarray) -> float:
+        centre = self._vectors[template_id].mean(axis=0)
+        return float(centre @ query) / max(float(np.linalg.norm(centre)), 1e-9)
 
     def similar_templates(self, template_id: int, threshold: float) -> list[tuple[int, float]]:
         """Other templates whose own text (slot 0) is at least ``threshold`` similar to this one's."""
@@ -436,6 +467,68 @@ class LanguageIndex:
             self._saved_generation = self._generation
         self.train_now()
         return True
+
+
+def fit_confidence(documents: dict[int, Document], vectors: dict[int, np.ndarray], stopwords: str | None,
+                   lexical_weight: float, folds: int = CONFIDENCE_FOLDS, seed: int = 0) -> ConfidenceModel | None:
+    """The confidence model, from the library alone. Each fold leaves out a fifth of the templates
+    (their triggers are then on-topic messages nothing answers: the first suggestion is wrong) and
+    a fifth of the other templates' triggers (answerable messages: right when their template comes
+    first), trains the classifier on the rest, and ranks the left-out triggers as ``_rank`` does."""
+    template_ids = sorted(t for t in vectors if t in documents)
+    if len(template_ids) < 2 * folds:
+        return None
+    group = dict(zip(template_ids, np.random.default_rng(seed).permutation(len(template_ids)) % folds))
+    features, right = [], []
+    for fold in range(folds):
+        rows, labels, lexical_docs, queries, query_texts, truth = [], [], {}, [], [], []
+        for tid in template_ids:
+            v, texts = vectors[tid], documents[tid].texts()
+            if group[tid] == fold:
+                asked = list(range(1, len(v))) or [0]
+                queries += [v[i] for i in asked]
+                query_texts += [texts[i] for i in asked]
+                truth += [-1] * len(asked)
+                continue
+            held = [i for i in range(1, len(v)) if (i + fold) % folds == 0] if len(v) > 2 else []
+            kept = [i for i in range(len(v)) if i not in held]
+            rows.append(v[kept])
+            labels += [tid] * len(kept)
+            lexical_docs[tid] = " ".join([documents[tid].title] + [texts[i] for i in kept if i > 0])
+            queries += [v[i] for i in held]
+            query_texts += [texts[i] for i in held]
+            truth += [tid] * len(held)
+        if not queries:
+            continue
+        train, labels = np.vstack(rows), np.array(labels, np.int64)
+        classifier = TemplateClassifier.train(labels, train)
+        if classifier is None:
+            continue
+        column = {int(t): n for n, t in enumerate(classifier.template_ids)}
+        order = np.argsort(labels, kind="stable")
+        starts = np.r_[0, np.flatnonzero(np.diff(labels[order])) + 1]  # one run per template, sorted
+        centres = np.add.reduceat(train[order], starts, axis=0)
+        centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
+        lexical = LexicalIndex(stopwords)
+        lexical.build(lexical_docs)
+        queries_matrix = np.vstack(queries)
+        for start in range(0, len(queries_matrix), 512):
+            block = queries_matrix[start:start + 512]
+            probs = classifier.probability_matrix(block)
+            nearest = np.maximum.reduceat(block @ train[order].T, starts, axis=1)
+            central = block @ centres.T
+            for n in range(len(block)):
+                fused = probs[n].copy()
+                words = np.zeros(len(fused))
+                for tid, score in lexical.scores(query_texts[start + n]).items():
+                    words[column[tid]] = score
+                fused += lexical_weight * words
+                first = int(fused.argmax())
+                features.append(ConfidenceModel.features(probs[n, first], nearest[n, first], central[n, first]))
+                right.append(int(classifier.template_ids[first]) == truth[start + n])
+    if not features:
+        return None
+    return ConfidenceModel.fit(np.vstack(features), np.array(right))
 
 
 def _write_json(path: Path, data) -> None:

@@ -27,6 +27,9 @@ CLASSIFIER_C = 20.0
 CALIBRATION_QUANTILE = 0.02
 MIN_CALIBRATION_SAMPLES = 20
 THRESHOLD_BOUNDS = (0.35, 0.7)
+NO_MATCH_CONFIDENCE = 0.5
+KEEP_RIGHT_MISSED = 0.02
+CONFIDENCE_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,60 @@ class TemplateClassifier:
         return cls(model.classes_.astype(np.int64), model)
 
     def probabilities(self, query: np.ndarray) -> dict[int, float]:
-        logits = self._coef @ query.astype(np.float32) + self._intercept
-        if len(self.template_ids) == 2:  # binary: one logit for the second class
-            second = 1.0 / (1.0 + np.exp(-logits[0]))
-            probs = np.array([1.0 - second, second])
-        else:
-            exp = np.exp(logits - logits.max())
-            probs = exp / exp.sum()
+        probs = self.probability_matrix(query[None, :])[0]
         return {int(t): float(p) for t, p in zip(self.template_ids, probs)}
+
+    def probability_matrix(self, queries: np.ndarray) -> np.ndarray:
+        """(queries × templates, in ``template_ids`` order)."""
+        logits = queries.astype(np.float32) @ self._coef.T + self._intercept
+        if len(self.template_ids) == 2:  # binary: one logit for the second class
+            second = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            return np.stack([1.0 - second, second], axis=1)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+class ConfidenceModel:
+    """P(the first suggestion is right), from how the ranking looks: the classifier's probability
+    of the first template, the cosine to its nearest vector and to its centroid. (Measured AUROC
+    answerable vs unanswerable, CLINC150 / Bitext with a fifth of the intents dropped: these three
+    0.881 / 0.853; adding the leads over the next template, a log-ratio and BM25 0.880 / 0.789 —
+    more features fitted the library's own left-out triggers, not messages.) A logistic regression fitted on the library
+    itself (``LanguageIndex`` leaves out a fifth of the templates, whose triggers then stand for
+    on-topic messages nothing answers, and a fifth of the others' triggers, which stand for
+    answerable ones), never on queries. ``no_match`` when it is below ``NO_MATCH_CONFIDENCE``:
+    more likely wrong than right."""
+
+    MIN_SAMPLES = 30
+
+    def __init__(self, coef: np.ndarray, intercept: float, samples: int = 0,
+                 threshold: float = NO_MATCH_CONFIDENCE) -> None:
+        self.coef = np.asarray(coef, np.float64)
+        self.intercept = float(intercept)
+        self.samples = samples
+        self.threshold = threshold
+
+    @staticmethod
+    def features(p_first, sim_first, centroid_first) -> np.ndarray:
+        return np.stack([np.asarray(p_first, float), np.asarray(sim_first, float), np.asarray(centroid_first, float)],
+                        axis=-1)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
+
+    @classmethod
+    def fit(cls, features: np.ndarray, right: np.ndarray) -> "ConfidenceModel | None":
+        if len(right) < cls.MIN_SAMPLES or right.all() or not right.any():
+            return None
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(features, right.astype(int))
+        fitted = cls(model.coef_[0], float(model.intercept_[0]), len(right))
+        # Left-out triggers rank with fewer triggers per template than the library has, so the
+        # confidence runs low on the whole library: the no-match line is set to keep all but
+        # KEEP_RIGHT_MISSED of the left-out answers that were right (never above 0.5).
+        right_scores = fitted.probability(features[right.astype(bool)])
+        fitted.threshold = float(min(NO_MATCH_CONFIDENCE, np.quantile(right_scores, KEEP_RIGHT_MISSED)))
+        return fitted
 
 
 def calibrate_threshold(groups: list[np.ndarray], settings: RankingSettings) -> float:

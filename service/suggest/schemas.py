@@ -21,6 +21,8 @@ class SuggestRequest(Struct, forbid_unknown_fields=True):
 class Suggestion(Struct):
     template_id: int
     title: str
+    # The probability that this reply is the right one, calibrated on the library (the ranking's
+    # own score while the library's classifier retrains).
     score: float
     text: str
     missing_variables: list[str]
@@ -34,3 +36,8 @@ class SuggestResponse(Struct):
     no_match: bool
     suggestions: list[Suggestion]
     threshold: float = 0.0
+    # P(the first suggestion is right), calibrated on the library itself; None while it retrains
+    confidence: float | None = None
+    # Show these as "closest replies", not as a confident answer (no_match, or confidence below
+    # LOW_CONFIDENCE, or barely above the similarity threshold).
+    low_confidence: bool = False

@@ -26,6 +26,9 @@ log = logging.getLogger("tact.suggest")
 # Search wider than k so that templates this caller may not see can be dropped afterwards.
 # A best match this close above the no-match threshold is a coverage gap too: answered, but barely.
 LOW_CONFIDENCE_MARGIN = 0.1
+# Below this probability of being right the first suggestion is shown as one of the closest
+# replies, not as the answer (the extension focuses its search box).
+LOW_CONFIDENCE = 0.7
 
 
 SHORT_MESSAGE_WORDS = 4  # fewer words than this: the subject is added to the query
@@ -77,16 +80,20 @@ class SuggestService:
                 break
         no_match = result.no_match or not suggestions
         suggestion_id = str(uuid.uuid4())
-        low_confidence = bool(suggestions) and suggestions[0].similarity < result.threshold + LOW_CONFIDENCE_MARGIN
+        low_confidence = bool(suggestions) and (
+            suggestions[0].similarity < result.threshold + LOW_CONFIDENCE_MARGIN
+            or (result.confidence is not None and result.confidence < LOW_CONFIDENCE))
         self._writer.submit(self._record_safely, suggestion_id, language, suggestions, no_match, low_confidence,
                             principal, message, result.vector)
         log.info("suggest", extra={"language": language, "no_match": no_match, "k": request.k,
+                                   "confidence": result.confidence,
                                    "top": suggestions[0].template_id if suggestions else None,
                                    "mode": result.mode, **({"customer_text": message} if self._settings.log_customer_text else {}),
                                    **{k: round(v, 2) for k, v in result.timings.items()},
                                    "total_ms": round((time.perf_counter() - started) * 1000, 2)})
         return SuggestResponse(suggestion_id=suggestion_id, language=language, no_match=no_match,
-                               suggestions=suggestions, threshold=result.threshold)
+                               suggestions=suggestions, threshold=result.threshold, confidence=result.confidence,
+                               low_confidence=no_match or low_confidence)
 
     def flush(self) -> None:
         """Wait for suggestions recorded in the background (feedback may arrive right after)."""

@@ -56,6 +56,18 @@ def test_off_topic_message_is_no_match(client):
     assert data["no_match"] is True
 
 
+def test_confidence_says_how_sure_the_first_reply_is(client):
+    sure = suggest(client, message="I forgot my password and the reset link never arrives")
+    assert sure["suggestions"][0]["title"] == "Password reset"
+    assert 0.5 <= sure["confidence"] <= 1.0 and sure["low_confidence"] is False
+    assert sure["suggestions"][0]["score"] == sure["confidence"]
+    # on topic for a support desk, but nothing in the starter library answers it
+    unsure = suggest(client, message="Does your product integrate with Salesforce and HubSpot CRM?")
+    assert unsure["low_confidence"] is True
+    assert unsure["confidence"] is None or unsure["confidence"] < sure["confidence"]
+    assert unsure["suggestions"], "closest replies are still offered"
+
+
 def test_k_and_explicit_language(client):
     data = suggest(client, message="order", language="en", k=10)
     assert len(data["suggestions"]) == 10
