@@ -77,6 +77,7 @@ class SearchResult:
     vector: np.ndarray | None = None
     # P(the first hit is right), calibrated on the library; None while no classifier serves
     confidence: float | None = None
+    unsure: bool = False  # confident enough to be shown as the answer, or only as the closest
 
 
 class LanguageIndex:
@@ -392,8 +393,9 @@ class LanguageIndex:
         hits = [Hit(tid, round(scores[tid], 4), round(sims[tid], 4)) for tid, _ in ranked]
         no_match = not hits or hits[0].similarity < self._threshold or (
             confidence is not None and confidence < self._confidence.threshold)
+        unsure = no_match or (confidence is not None and confidence < self._confidence.unsure)
         return SearchResult(hits, no_match, round(self._threshold, 4), mode,
-                            confidence=None if confidence is None else round(confidence, 4))
+                            confidence=None if confidence is None else round(confidence, 4), unsure=unsure)
 
     def _centroid_similarity(self, template_id: int, query: np.ndarray) -> float:
         centre = self._vectors[template_id].mean(axis=0)

@@ -29,6 +29,7 @@ MIN_CALIBRATION_SAMPLES = 20
 THRESHOLD_BOUNDS = (0.35, 0.7)
 NO_MATCH_CONFIDENCE = 0.5
 KEEP_RIGHT_MISSED = 0.02
+UNSURE_QUANTILE = 0.2
 CONFIDENCE_FOLDS = 5
 
 
@@ -91,11 +92,12 @@ class ConfidenceModel:
     MIN_SAMPLES = 30
 
     def __init__(self, coef: np.ndarray, intercept: float, samples: int = 0,
-                 threshold: float = NO_MATCH_CONFIDENCE) -> None:
+                 threshold: float = NO_MATCH_CONFIDENCE, unsure: float = NO_MATCH_CONFIDENCE) -> None:
         self.coef = np.asarray(coef, np.float64)
         self.intercept = float(intercept)
         self.samples = samples
         self.threshold = threshold
+        self.unsure = unsure
 
     @staticmethod
     def features(p_first, sim_first, centroid_first) -> np.ndarray:
@@ -116,6 +118,9 @@ class ConfidenceModel:
         # KEEP_RIGHT_MISSED of the left-out answers that were right (never above 0.5).
         right_scores = fitted.probability(features[right.astype(bool)])
         fitted.threshold = float(min(NO_MATCH_CONFIDENCE, np.quantile(right_scores, KEEP_RIGHT_MISSED)))
+        # "Unsure" (shown as the closest replies, not as the answer): less sure than four in five
+        # of this library's right answers were.
+        fitted.unsure = float(max(fitted.threshold, np.quantile(right_scores, UNSURE_QUANTILE)))
         return fitted
 
 

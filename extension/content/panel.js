@@ -29,6 +29,8 @@
     .status { margin: 6px 12px 10px; padding: 8px 10px; border-radius: 6px; background: #fff8c5; color: #4d2d00; }
     .status.error { background: #ffebe9; color: #82071e; }
     .status:empty { display: none; }
+    .closest { margin: 4px 12px 0; font-size: 12px; font-weight: 600; color: #57606a; text-transform: uppercase; letter-spacing: .04em; }
+    .suggestions.unsure .score { color: #9a6700; }
     .badge { position: fixed; top: 0; left: 0; padding: 6px 11px; border-radius: 999px; color: #fff; background: #57606a;
       font: 600 12px/1.3 system-ui, sans-serif; z-index: 2147483646; cursor: pointer; box-shadow: 0 2px 8px rgba(0,0,0,.2); }
     .badge.polite { background: #1a7f37; } .badge.neutral { background: #57606a; } .badge.rude { background: #cf222e; }
@@ -98,6 +100,9 @@
     const search = el(doc, "input", { type: "search", placeholder: t("searchPlaceholder", "Search replies…"), className: "search" });
     const list = el(doc, "ul", { className: "suggestions" });
     list.setAttribute("role", "listbox");
+    // Shown above the list when the server is not sure of its first reply: these are the closest
+    // replies, not an answer, and nothing is preselected for Enter.
+    const closest = el(doc, "div", { className: "closest", hidden: true, textContent: t("closestReplies", "Closest replies") });
     const status = el(doc, "div", { className: "status" });
     const issues = el(doc, "div", { className: "issues" });
     const clean = el(doc, "div", { className: "clean", hidden: true, textContent: t("noIssues", "No issues found in this draft.") });
@@ -106,7 +111,7 @@
       check: el(doc, "button", { textContent: t("tabCheck", "Check"), className: "tab-check" }),
     };
     const views = {
-      replies: el(doc, "div", { className: "view view-replies" }, [search, status, list]),
+      replies: el(doc, "div", { className: "view view-replies" }, [search, status, closest, list]),
       check: el(doc, "div", { className: "view view-check", hidden: true }, [clean, issues]),
     };
     const tabBar = el(doc, "div", { className: "tabs" }, [tabs.replies, tabs.check]);
@@ -207,7 +212,8 @@
     panel.addEventListener("keydown", (event) => {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         if (!items.length || view !== "replies") return;
-        selected = (selected + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+        if (selected < 0) selected = event.key === "ArrowDown" ? 0 : items.length - 1;
+        else selected = (selected + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
         render();
         event.preventDefault();
       } else if (event.key === "Enter" && event.target.tagName !== "BUTTON") {
@@ -305,10 +311,16 @@
       },
       isOpen: () => !panel.hidden,
       view: () => view,
-      setItems(next) {
+      // ``unsure``: the server's confidence is low (or nothing fits): the items are listed as the
+      // closest replies, none preselected, and the search box has the focus.
+      setItems(next, { unsure = false } = {}) {
         items = next || [];
-        selected = 0;
+        selected = unsure ? -1 : 0;
+        closest.hidden = !(unsure && items.length);
+        list.classList.toggle("unsure", Boolean(unsure));
+        panel.dataset.confidence = unsure ? "low" : "high";
         render();
+        if (unsure && !panel.hidden && view === "replies") search.focus({ preventScroll: true });
       },
       setQuery(text) {
         search.value = text || "";

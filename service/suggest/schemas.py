@@ -38,6 +38,6 @@ class SuggestResponse(Struct):
     threshold: float = 0.0
     # P(the first suggestion is right), calibrated on the library itself; None while it retrains
     confidence: float | None = None
-    # Show these as "closest replies", not as a confident answer (no_match, or confidence below
-    # LOW_CONFIDENCE, or barely above the similarity threshold).
+    # Show these as "closest replies", not as a confident answer: no_match, or a confidence below
+    # what most of the library's right answers get (calibrated with the confidence).
     low_confidence: bool = False

@@ -26,9 +26,6 @@ log = logging.getLogger("tact.suggest")
 # Search wider than k so that templates this caller may not see can be dropped afterwards.
 # A best match this close above the no-match threshold is a coverage gap too: answered, but barely.
 LOW_CONFIDENCE_MARGIN = 0.1
-# Below this probability of being right the first suggestion is shown as one of the closest
-# replies, not as the answer (the extension focuses its search box).
-LOW_CONFIDENCE = 0.7
 
 
 SHORT_MESSAGE_WORDS = 4  # fewer words than this: the subject is added to the query
@@ -80,9 +77,11 @@ class SuggestService:
                 break
         no_match = result.no_match or not suggestions
         suggestion_id = str(uuid.uuid4())
+        # Unsure: the calibrated confidence is below what most of this library's right answers get
+        # (or, while the classifier retrains, the best match is barely above the threshold).
         low_confidence = bool(suggestions) and (
-            suggestions[0].similarity < result.threshold + LOW_CONFIDENCE_MARGIN
-            or (result.confidence is not None and result.confidence < LOW_CONFIDENCE))
+            result.unsure if result.confidence is not None
+            else suggestions[0].similarity < result.threshold + LOW_CONFIDENCE_MARGIN)
         self._writer.submit(self._record_safely, suggestion_id, language, suggestions, no_match, low_confidence,
                             principal, message, result.vector)
         log.info("suggest", extra={"language": language, "no_match": no_match, "k": request.k,

@@ -75,6 +75,34 @@ def test_search_box_finds_other_replies(agent):
                                  .some(li => li.textContent.includes('Password reset'))""", timeout=15000)
 
 
+def test_unsure_answer_is_offered_as_closest_replies_with_search_focused(agent):
+    context, _ = agent
+    page = open_page(context, GMAIL)
+    # on topic for a support desk, but nothing in the starter library answers it
+    page.evaluate("""() => { document.querySelector('div.a3s').innerHTML =
+        '<div>Hello,</div><div>Can I pay with PayPal instead of a card?</div><div>Dana</div>'; }""")
+    open_panel(page)
+    page.locator("#tact-root >> li[role=option]").first.wait_for(timeout=15000)
+    page.wait_for_selector("#tact-root >> .closest:not([hidden])", timeout=5000)
+    assert page.locator("#tact-root >> .panel").get_attribute("data-confidence") == "low"
+    assert page.locator('#tact-root >> li[aria-selected="true"]').count() == 0  # Enter inserts nothing blindly
+    assert page.evaluate("document.querySelector('#tact-root').shadowRoot.activeElement.className") == "search"
+    page.keyboard.press("Enter")
+    assert compose_text(page) == ""
+    page.keyboard.press("ArrowDown")  # the agent may still take the closest one deliberately
+    assert page.locator("#tact-root >> li[role=option]").first.get_attribute("aria-selected") == "true"
+
+
+def test_confident_answer_is_preselected(agent):
+    context, _ = agent
+    page = open_page(context, GMAIL)
+    open_panel(page)
+    page.locator("#tact-root >> li[role=option]").first.wait_for(timeout=15000)
+    assert page.locator("#tact-root >> .panel").get_attribute("data-confidence") == "high"
+    assert page.locator("#tact-root >> .closest").is_hidden()
+    assert page.locator("#tact-root >> li[role=option]").first.get_attribute("aria-selected") == "true"
+
+
 def test_shortcut_tab_expands_template(agent):
     context, _ = agent
     page = open_page(context, GMAIL)

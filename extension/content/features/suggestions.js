@@ -44,8 +44,13 @@
       }
       const current = { ...result.data, items: result.data.suggestions, message, variables, inserted: false };
       ctx.state.current = current;
-      panel.setItems(current.items);
+      // The server says how sure it is (low_confidence; older servers only no_match): an unsure
+      // answer to the customer's message is offered as the closest replies, with the search box
+      // focused, never as the reply. What the agent searched for is listed as found.
+      const unsure = !query && Boolean(result.data.low_confidence || result.data.no_match);
+      panel.setItems(current.items, { unsure });
       if (result.data.no_match) panel.setStatus(t("noMatch"));
+      else if (unsure) panel.setStatus(t("lowConfidence"));
       for (const item of current.items) {
         ctx.send("feedback", { suggestion_id: current.suggestion_id, template_id: item.template_id, action: "shown" });
       }
