@@ -18,3 +18,7 @@ class FeedbackCreate(Struct, forbid_unknown_fields=True):
 
 class PromoteRequest(Struct, forbid_unknown_fields=True):
     suggestion_ids: Annotated[list[str], Meta(min_length=1, max_length=200)]
+
+
+class LearningUpdate(Struct, forbid_unknown_fields=True):
+    enabled: bool

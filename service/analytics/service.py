@@ -18,16 +18,23 @@ from service.library.service import TemplateService
 
 ACTIONS = ("shown", "inserted", "dismissed", "sent")
 HEAVY_EDIT = 0.5
+# Sent with at most this share of the reply changed: the template answered the message, and the
+# message (its redacted snippet) becomes a trigger of it. Dismissed, or sent heavily edited
+# (HEAVY_EDIT), and what was learned from that message for that template is dropped again.
+LIGHT_EDIT = 0.3
 GAP_DISTANCE = 0.45  # cosine distance under which unmatched messages share a topic
 
 
 class Analytics:
     def __init__(self, storage: AnalyticsStorage, library: TemplateService, retention_days: int,
-                 flush: Callable[[], None] = lambda: None) -> None:
+                 flush: Callable[[], None] = lambda: None, learn_by_default: bool = True,
+                 learned_retention_days: int = 365) -> None:
         self._storage = storage
         self._library = library
         self._retention = retention_days
         self._flush = flush  # suggestions are recorded in the background
+        self._learn_by_default = learn_by_default
+        self._learned_retention = learned_retention_days
 
     # ------------------------------------------------------------------ feedback
     def record(self, suggestion_id: str, template_id: int, action: str, edit_ratio: float | None,
@@ -48,7 +55,12 @@ class Analytics:
         rank = shown.index(template_id) + 1 if template_id in shown else None
         new_id = self._storage.insert_feedback(suggestion_id=suggestion_id, template_id=template_id, action=action,
                                                rank=rank, edit_ratio=edit_ratio, created_at=utcnow())
-        return {"id": new_id, "rank": rank}
+        learned = None
+        if action == "sent" and (edit_ratio is None or edit_ratio <= LIGHT_EDIT):
+            learned = self._learn(row, template_id, edit_ratio, principal)
+        elif action == "dismissed" or (action == "sent" and edit_ratio is not None and edit_ratio > HEAVY_EDIT):
+            learned = False if self._unlearn(template_id, suggestion_id=suggestion_id) else None
+        return {"id": new_id, "rank": rank, **({"learned": learned} if learned is not None else {})}
 
     def templates(self, principal: Principal, language: str | None = None) -> list[dict]:
         templates = self._library.list(principal, language=language, limit=None)
@@ -88,13 +100,87 @@ class Analytics:
         triggers = template.triggers + [picked[s] for s in suggestion_ids]
         return self._library.update(template_id, TemplateUpdate(triggers=triggers), principal)
 
+    def learning(self, principal: Principal) -> dict:
+        return {"team_id": principal.team_id, "enabled": self._storage.learning_enabled(principal.team_id, self._learn_by_default),
+                "light_edit": LIGHT_EDIT, "retention_days": self._learned_retention}
+
+    def set_learning(self, principal: Principal, enabled: bool) -> dict:
+        self._storage.set_learning(principal.team_id, enabled, utcnow())
+        return self.learning(principal)
+
+    def _learn(self, suggestion, template_id: int, edit_ratio: float | None, principal: Principal) -> bool:
+        """The customer's message (its redacted snippet) becomes a trigger of the template sent for it."""
+        if not suggestion.snippet or not self._storage.learning_enabled(principal.team_id, self._learn_by_default):
+            return False
+        template = self._library.get(template_id, principal)
+        if template.language != suggestion.language:
+            return False
+        now = utcnow()
+        added = []
+
+        def read(conn) -> list[str]:
+            added.append(self._storage.learn(conn, template_id=template_id, language=template.language,
+                                             team_id=principal.team_id, suggestion_id=suggestion.id,
+                                             snippet=suggestion.snippet, edit_ratio=edit_ratio, now=now))
+            return self._storage.active_learned(conn, template_id)
+
+        self._library.set_learned(template_id, read)
+        return bool(added and added[0])
+
+    def _unlearn(self, template_id: int, suggestion_id: str | None = None, example_id: int | None = None,
+                 by: str | None = None) -> bool:
+        removed = []
+
+        def read(conn) -> list[str]:
+            removed.append(self._storage.unlearn(conn, template_id=template_id, suggestion_id=suggestion_id,
+                                                 example_id=example_id, by=by, now=utcnow()))
+            return self._storage.active_learned(conn, template_id)
+
+        self._library.set_learned(template_id, read)
+        return bool(removed and removed[0])
+
+    def learned(self, principal: Principal, template_id: int | None = None, language: str | None = None,
+                include_undone: bool = False) -> list[dict]:
+        """What the library learned by itself, for the templates this lead sees."""
+        self._flush()
+        self.purge_expired()
+        titles = {t.id: t.title for t in self._library.list(principal, language=language, limit=None)}
+        if template_id is not None:
+            titles = {template_id: self._library.get(template_id, principal).title}
+        ids = list(titles)
+        return [{"id": r.id, "template_id": r.template_id, "title": titles.get(r.template_id, ""), "language": r.language,
+                 "snippet": r.snippet, "edit_ratio": r.edit_ratio, "team_id": r.team_id,
+                 "created_at": aware(r.created_at).isoformat(),
+                 "undone_at": aware(r.undone_at).isoformat() if r.undone_at else None,
+                 "undone_by": r.undone_by} for r in self._storage.learned(ids, language, include_undone)]
+
+    def undo_learned(self, example_id: int, principal: Principal) -> dict:
+        row = self._storage.learned_example(example_id)
+        if row is None:
+            raise NotFound(f"learned example {example_id} does not exist")
+        template = self._library.get(row.template_id, principal)  # 404 for a template the caller cannot see
+        POLICY.require_write(principal, template.team_id, "undo what this template learned")
+        self._unlearn(row.template_id, example_id=example_id, by=principal.name)
+        return {"id": example_id, "template_id": row.template_id, "undone": True}
+
     # ------------------------------------------------------------------ coverage gaps
     def purge_expired(self) -> int:
         if self._retention <= 0:
             cutoff = utcnow() + dt.timedelta(days=1)  # switched off: keep nothing
         else:
             cutoff = utcnow() - dt.timedelta(days=self._retention)
+        if self._learned_retention > 0:
+            old = utcnow() - dt.timedelta(days=self._learned_retention)
+            for template_id in self._storage.expired_learned(old):
+                self._expire_learned(template_id, old)
         return self._storage.purge_before(cutoff)
+
+    def _expire_learned(self, template_id: int, cutoff: dt.datetime) -> None:
+        def read(conn) -> list[str]:
+            self._storage.expire_learned(conn, template_id, cutoff, utcnow())
+            return self._storage.active_learned(conn, template_id)
+
+        self._library.set_learned(template_id, read)
 
     def gaps(self, principal: Principal, language: str | None = None, limit: int = 50) -> list[dict]:
         from sklearn.cluster import AgglomerativeClustering

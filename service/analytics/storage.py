@@ -48,7 +48,32 @@ gaps = sa.Table(
     sa.Index("ix_gaps_created_at", "created_at"),
 )
 
-S, F, G = suggestions, feedback, gaps
+# Messages the library learned from agents' sent picks (migration 0008): the active ones (not undone)
+# are copied onto the template row for the index, in the transaction that changes them.
+learned_examples = sa.Table(
+    "learned_examples", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("template_id", sa.Integer, sa.ForeignKey("templates.id"), nullable=False, index=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("team_id", sa.Integer, nullable=True),
+    sa.Column("suggestion_id", sa.String(36), nullable=False),
+    sa.Column("snippet", sa.Text, nullable=False),
+    sa.Column("edit_ratio", sa.Float, nullable=True),
+    timestamp("created_at"),
+    timestamp("undone_at", nullable=True),
+    sa.Column("undone_by", sa.String(200), nullable=True),
+    sa.UniqueConstraint("suggestion_id", "template_id"),
+)
+
+learning_settings = sa.Table(
+    "learning_settings", metadata,
+    sa.Column("team_key", sa.Integer, primary_key=True),  # the team's id, 0 for agents without a team
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    timestamp("updated_at"),
+)
+
+S, F, G, L = suggestions, feedback, gaps, learned_examples
+MAX_LEARNED = 200  # per template, newest first: older learned messages make room
 
 
 class AnalyticsStorage:
@@ -112,6 +137,76 @@ class AnalyticsStorage:
                  .distinct().order_by(S.c.created_at.desc()).limit(limit))
         with self._db.connect() as conn:
             return conn.execute(query).all()
+
+    # ------------------------------------------------------------------ the library learns
+    def learning_enabled(self, team_id: int | None, default: bool) -> bool:
+        with self._db.connect() as conn:
+            value = conn.execute(sa.select(learning_settings.c.enabled)
+                                 .where(learning_settings.c.team_key == (team_id or 0))).scalar()
+        return default if value is None else bool(value)
+
+    def set_learning(self, team_id: int | None, enabled: bool, now: dt.datetime) -> None:
+        key = team_id or 0
+        with self._db.begin() as conn:
+            updated = conn.execute(learning_settings.update().where(learning_settings.c.team_key == key)
+                                   .values(enabled=enabled, updated_at=now)).rowcount
+            if not updated:
+                conn.execute(learning_settings.insert().values(team_key=key, enabled=enabled, updated_at=now))
+
+    def learn(self, conn, *, template_id: int, language: str, team_id: int | None, suggestion_id: str,
+              snippet: str, edit_ratio: float | None, now: dt.datetime) -> bool:
+        """A learned message (again, if it was undone automatically): False when already active."""
+        row = conn.execute(sa.select(L.c.id, L.c.undone_at, L.c.undone_by).where(
+            L.c.suggestion_id == suggestion_id, L.c.template_id == template_id)).first()
+        if row is None:
+            conn.execute(L.insert().values(template_id=template_id, language=language, team_id=team_id,
+                                           suggestion_id=suggestion_id, snippet=snippet, edit_ratio=edit_ratio,
+                                           created_at=now))
+            return True
+        if row.undone_at is not None and row.undone_by is None:  # a lead's undo stands
+            conn.execute(L.update().where(L.c.id == row.id).values(undone_at=None, edit_ratio=edit_ratio))
+            return True
+        return False
+
+    def unlearn(self, conn, *, template_id: int, suggestion_id: str | None = None, example_id: int | None = None,
+                by: str | None, now: dt.datetime) -> int:
+        query = L.update().where(L.c.template_id == template_id, L.c.undone_at.is_(None))
+        if suggestion_id is not None:
+            query = query.where(L.c.suggestion_id == suggestion_id)
+        if example_id is not None:
+            query = query.where(L.c.id == example_id)
+        return conn.execute(query.values(undone_at=now, undone_by=by)).rowcount
+
+    def active_learned(self, conn, template_id: int) -> list[str]:
+        rows = conn.execute(sa.select(L.c.snippet).where(L.c.template_id == template_id, L.c.undone_at.is_(None))
+                            .order_by(L.c.created_at.desc(), L.c.id.desc()).limit(MAX_LEARNED)).all()
+        return [r.snippet for r in rows]
+
+    def learned_example(self, example_id: int) -> Row | None:
+        with self._db.connect() as conn:
+            return conn.execute(sa.select(L).where(L.c.id == example_id)).first()
+
+    def learned(self, template_ids: list[int] | None, language: str | None, include_undone: bool,
+                limit: int = 500) -> list[Row]:
+        query = sa.select(L)
+        if template_ids is not None:
+            query = query.where(L.c.template_id.in_(template_ids))
+        if language:
+            query = query.where(L.c.language == language)
+        if not include_undone:
+            query = query.where(L.c.undone_at.is_(None))
+        with self._db.connect() as conn:
+            return conn.execute(query.order_by(L.c.created_at.desc(), L.c.id.desc()).limit(limit)).all()
+
+    def expire_learned(self, conn, template_id: int, cutoff: dt.datetime, now: dt.datetime) -> None:
+        conn.execute(L.update().where(L.c.template_id == template_id, L.c.undone_at.is_(None), L.c.created_at < cutoff)
+                     .values(undone_at=now, undone_by="retention"))
+
+    def expired_learned(self, cutoff: dt.datetime) -> list[int]:
+        """Templates with active learned messages older than ``cutoff`` (retention)."""
+        with self._db.connect() as conn:
+            return [r.template_id for r in conn.execute(sa.select(L.c.template_id).distinct().where(
+                L.c.undone_at.is_(None), L.c.created_at < cutoff))]
 
     # ------------------------------------------------------------------ retention and gaps
     def purge_before(self, cutoff: dt.datetime) -> int:

@@ -75,6 +75,8 @@ class Settings:
     log_customer_text: bool = False
     log_level: str = "INFO"
     gaps_retention_days: int = 90  # 0 switches keeping unmatched messages off
+    learn_from_picks: bool = True  # sent picks become triggers without a lead (per team: /analytics/learning)
+    learned_retention_days: int = 365  # learned messages older than this are dropped again; 0 keeps them
     rate_limit_per_minute: int = 1200  # API requests per token; 0 = no limit
     secret: str | None = None  # signs web UI CSRF tokens; None = one generated and kept in the database
     secure_cookies: bool = False  # web UI cookies only over HTTPS (session cookies are Secure on HTTPS anyway)
@@ -122,6 +124,8 @@ class Settings:
             log_customer_text=_bool("TACT_LOG_CUSTOMER_TEXT", False),
             log_level=_env("TACT_LOG_LEVEL", "INFO"),
             gaps_retention_days=int(_env("TACT_GAPS_RETENTION_DAYS", "90")),
+            learn_from_picks=_bool("TACT_LEARN_FROM_PICKS", True),
+            learned_retention_days=int(_env("TACT_LEARNED_RETENTION_DAYS", "365")),
             secret=_env("TACT_SECRET"),
             rate_limit_per_minute=int(_env("TACT_RATE_LIMIT_PER_MINUTE", "1200")),
             secure_cookies=_bool("TACT_SECURE_COOKIES", False),

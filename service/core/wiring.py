@@ -88,7 +88,9 @@ class Resources:
         search.start_sync()
         analytics_storage = AnalyticsStorage(db)
         suggest = SuggestService(settings, languages, library, search, detector, library.renderer, analytics_storage)
-        analytics = Analytics(analytics_storage, library, settings.gaps_retention_days, flush=suggest.flush)
+        analytics = Analytics(analytics_storage, library, settings.gaps_retention_days, flush=suggest.flush,
+                              learn_by_default=settings.learn_from_picks,
+                              learned_retention_days=settings.learned_retention_days)
         analytics.purge_expired()
         tokens, users = open_auth(settings, db)
         if not settings.bootstrap_token and not tokens.any_token():

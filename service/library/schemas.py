@@ -37,6 +37,9 @@ class Template(Struct):
     updated_by: str | None = None
     variables: list[str] = []
     warnings: list[dict[str, Any]] = []
+    # customers' messages (redacted) this template was sent for with little editing: the library
+    # learned them as triggers without a lead (GET /api/v1/analytics/learned to see and undo)
+    learned: list[str] = []
 
 
 class TemplateCreate(Struct, forbid_unknown_fields=True):

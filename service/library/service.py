@@ -237,6 +237,29 @@ class TemplateService:
             self._notify(before, after)
         return before, after
 
+    def set_learned(self, template_id: int, read_learned) -> Template | None:
+        """The messages learned for a template from agents' sent picks: ``read_learned(conn)`` (the
+        analytics domain) reads them in this transaction, once the template's row is locked, so two
+        replicas learning at once both end up in it. Not an edit (no new version), but a change
+        the index and the other replicas follow."""
+        with self.change_lock:
+            with self.storage.db.begin() as conn:
+                self.storage.lock(conn, template_id)
+                row = self.storage.row_in(conn, template_id)
+                if row is None or row.deleted_at is not None:
+                    return None
+                before = row_to_template(row)
+                learned = read_learned(conn)
+                if learned == before.learned:
+                    return before
+                now = utcnow()
+                self.storage.set_learned(conn, template_id, learned)
+                self.storage.bump(conn, before.language, now)
+                self.storage.log_changes(conn, [(template_id, before.language, "learn")], now)
+            after = self.get(template_id)
+            self._notify(before, after)
+        return after
+
     # ------------------------------------------------------------------ imports
     def import_batch(self, items: list[ImportItem], principal: Principal, progress: Progress | None = None,
                      cancelled: Callable[[], bool] = lambda: False, chunk: int = 500,

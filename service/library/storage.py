@@ -22,6 +22,8 @@ templates = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("triggers", sa.Text, nullable=False, server_default="[]"),
     sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+    # messages learned from agents' sent picks (redacted snippets; migration 0008), for the index
+    sa.Column("learned", sa.Text, nullable=False, server_default="[]"),
     sa.Column("shortcut", sa.String(64), nullable=True),
     sa.Column("status", sa.String(20), nullable=False, server_default="published"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
@@ -79,6 +81,7 @@ def row_to_template(row: Row) -> Template:
         status=row.status, version=row.version, team_id=row.team_id,
         translation_group=row.translation_group, created_at=aware(row.created_at),
         updated_at=aware(row.updated_at), created_by=row.created_by, updated_by=row.updated_by,
+        learned=loads(getattr(row, "learned", None), []),
     )
 
 
@@ -213,6 +216,9 @@ class TemplateStorage:
                        changed: list[str], author: str, now: dt.datetime) -> None:
         conn.execute(template_versions.insert().values(template_id=template_id, version=version, snapshot=dumps(snapshot),
                                                        changed_fields=dumps(changed), author=author, created_at=now))
+
+    def set_learned(self, conn: Connection, template_id: int, learned: list[str]) -> None:
+        conn.execute(T.update().where(T.c.id == template_id).values(learned=dumps(learned)))
 
     def log_changes(self, conn: Connection, entries: list[tuple[int, str, str]], now: dt.datetime) -> None:
         """Append (template_id, language, op) rows to the change log, after ``bump`` of each language

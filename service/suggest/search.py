@@ -30,7 +30,9 @@ def log_position(revision: str) -> int | None:
 
 def to_document(template: Template) -> Document:
     text = plain_text(template.body)[:1000]
-    return Document(template.id, template.title, text, tuple(template.triggers[:MAX_TRIGGERS]), template.team_id)
+    # learned messages after the lead's own triggers, within the template's slots
+    triggers = (template.triggers + [t for t in template.learned if t not in template.triggers])[:MAX_TRIGGERS]
+    return Document(template.id, template.title, text, tuple(triggers), template.team_id)
 
 
 class SearchBatcher:

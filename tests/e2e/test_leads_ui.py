@@ -129,3 +129,27 @@ def test_the_team_teaches_the_check_and_imports_show_progress(page, server, lead
     page.wait_for_selector("#import-report:not([hidden])", timeout=60000)
     assert page.inner_text("#import-report").startswith("+40")
     assert page.get_attribute("#job-progress", "value") == "1"
+
+
+def test_leads_see_and_undo_what_the_library_learned(page, server, lead):
+    api = {"Authorization": f"Bearer {server['token']}"}
+    message = "the hinge of the laptop lid snapped off when I opened the box"
+    s = httpx.post(f"{server['url']}/api/v1/suggest", json={"message": message, "language": "en"}, headers=api).json()
+    target = s["suggestions"][0]
+    sent = httpx.post(f"{server['url']}/api/v1/feedback", headers=api, json={
+        "suggestion_id": s["suggestion_id"], "template_id": target["template_id"], "action": "sent", "edit_ratio": 0.05})
+    assert sent.json()["learned"] is True
+    login(page, server, lead)
+    page.goto(f"{server['url']}/ui/learned")
+    row = page.locator("#learned tr", has_text="hinge of the laptop lid")
+    assert row.count() == 1 and target["title"] in row.inner_text()
+    row.locator("button").click()
+    page.wait_for_url("**/ui/learned?message=undone")
+    assert page.locator("#learned tr", has_text="hinge of the laptop lid").count() == 0
+    learned = httpx.get(f"{server['url']}/api/v1/templates/{target['template_id']}", headers=api).json()["learned"]
+    assert not any("hinge" in m for m in learned)
+    # the switch is the team's: off, and the page says so
+    page.locator("form[action='/ui/learned/switch'] button").click()
+    page.wait_for_url("**/ui/learned")
+    assert "off" in page.locator("form[action='/ui/learned/switch'] strong").inner_text()
+    page.locator("form[action='/ui/learned/switch'] button").click()

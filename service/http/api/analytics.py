@@ -1,13 +1,14 @@
-"""Feedback from the extension, usage analytics, coverage gaps, and picks promoted to triggers."""
+"""Feedback from the extension, usage analytics, coverage gaps, picks promoted to triggers, and
+what the library learned by itself from sent picks (seen and undone by leads)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post, put
 from litestar.params import FromQuery, JSONBody
 
-from service.analytics.schemas import FeedbackCreate, PromoteRequest
+from service.analytics.schemas import FeedbackCreate, LearningUpdate, PromoteRequest
 from service.auth.guards import requires
 from service.core.types import PathId
 from service.http.deps import PrincipalDep, ResourcesDep
@@ -44,3 +45,24 @@ class AnalyticsController(Controller):
                 principal: PrincipalDep) -> Template:
         _, after = resources.analytics.promote(template_id, data.suggestion_ids, principal)
         return after
+
+    @get("/analytics/learned", sync_to_thread=True, guards=LEAD, responses=errors(*READ, 403, 404))
+    def learned(self, resources: ResourcesDep, principal: PrincipalDep, template_id: FromQuery[int | None] = None,
+                language: FromQuery[str | None] = None, include_undone: FromQuery[bool] = False) -> list[dict[str, Any]]:
+        """Customers' messages (redacted) that became triggers because an agent sent the template for
+        them with little editing."""
+        return resources.analytics.learned(principal, template_id, language, include_undone)
+
+    @delete("/analytics/learned/{example_id:int}", sync_to_thread=True, status_code=200, guards=LEAD,
+            responses=errors(*WRITE, 403, 404))
+    def undo_learned(self, example_id: PathId, resources: ResourcesDep, principal: PrincipalDep) -> dict[str, Any]:
+        return resources.analytics.undo_learned(example_id, principal)
+
+    @get("/analytics/learning", sync_to_thread=True, guards=LEAD, responses=errors(*READ, 403))
+    def learning(self, resources: ResourcesDep, principal: PrincipalDep) -> dict[str, Any]:
+        """Whether sent picks of the caller's team teach the library."""
+        return resources.analytics.learning(principal)
+
+    @put("/analytics/learning", sync_to_thread=True, guards=LEAD, responses=errors(*WRITE, 403, 422))
+    def set_learning(self, data: JSONBody[LearningUpdate], resources: ResourcesDep, principal: PrincipalDep) -> dict[str, Any]:
+        return resources.analytics.set_learning(principal, data.enabled)

@@ -222,6 +222,23 @@ class UIController(Controller):
     def gaps(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
         return _page(request, "gaps.html", principal, topics=resources.analytics.gaps(principal, request.query_params.get("language") or None))
 
+    @get("/learned", sync_to_thread=True)
+    def learned(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
+        message = _strings(request)["learned_undone"] if request.query_params.get("message") == "undone" else None
+        return _page(request, "learned.html", principal, rows=resources.analytics.learned(principal),
+                     learning=resources.analytics.learning(principal), message=message)
+
+    @post("/learned/{example_id:int}/undo", sync_to_thread=True)
+    def undo_learned(self, resources: ResourcesDep, principal: PrincipalDep, example_id: PathId) -> Response:
+        resources.analytics.undo_learned(example_id, principal)
+        return Redirect(path="/ui/learned?message=undone")
+
+    @post("/learned/switch", sync_to_thread=True)
+    def switch_learning(self, resources: ResourcesDep, principal: PrincipalDep,
+                        data: URLEncodedBody[dict[str, str]]) -> Response:
+        resources.analytics.set_learning(principal, data.get("enabled") == "1")
+        return Redirect(path="/ui/learned")
+
     # ------------------------------------------------------------------ the team teaches the check
     @get("/rules", sync_to_thread=True)
     def rules(self, request: Request, resources: ResourcesDep, principal: PrincipalDep) -> Response:
