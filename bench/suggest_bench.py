@@ -196,3 +196,41 @@ def unanswerable(intents: IntentSet, embedder: Embedder, language: str = "en", s
     return {"dropped_intents": len(dropped), "answerable": answerable_n, "unanswerable": unanswerable_n,
             "answerable_top1": answerable_top1 / answerable_n, "answerable_top1_accepted": answerable_right / answerable_n,
             "no_match_recall": flagged / max(unanswerable_n, 1), "auroc": float(roc_auc_score(label, confidence)), **oos}
+
+
+def model_choice(intents: IntentSet, embedders: dict[str, Embedder], sample: int = 3000, seed: int = 3) -> dict:
+    """Each model (or combination) through the full ranking on one set: top-1/top-3, and the p50 of
+    Tact's search beside the bare encode + exact search of the same model(s), in the same run."""
+    import random as _random
+
+    queries = intents.queries if len(intents.queries) <= sample else _random.Random(seed).sample(intents.queries, sample)
+    out = {}
+    for name, embedder in embedders.items():
+        index, names = build(intents, embedder)
+        index.train_now()
+        store = FaissStore(embedder.dim)
+        rows = np.vstack([embedder.encode(intents.triggers[n]) for n in names])
+        store.add(np.arange(len(rows)), rows)
+        top1 = top3 = 0
+        tact_ms, bare_ms = [], []
+        for n, (text, intent) in enumerate(queries):
+            if n % 2:  # interleaved, so both see the same machine state
+                t0 = time.perf_counter()
+                store.search(embedder.encode([text]), 10)
+                bare_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            ids = [h.template_id for h in index.search(text, k=3).hits]
+            tact_ms.append((time.perf_counter() - t0) * 1000)
+            truth = names.index(intent) + 1
+            top1 += ids[:1] == [truth]
+            top3 += truth in ids
+        out[name] = {"queries": len(queries), "top1": top1 / len(queries), "top3": top3 / len(queries),
+                     "tact_p50": statistics.median(tact_ms), "bare_p50": statistics.median(bare_ms)}
+    return out
+
+
+def learning_curve(intents: IntentSet, embedder: Embedder, steps=(5, 10, 20), seed: int = 11) -> dict:
+    """After N sent picks per template (simulated: the right template sent for a message with little
+    editing, which makes the message a learned trigger with no lead action), top-1 on the messages
+    that were not picked."""
+    return {n: promoted_picks(intents, embedder, per_intent=n, seed=seed) for n in steps}
