@@ -5,8 +5,8 @@
   messages, another domain; never trained on);
 - the etiquette evaluation sentences (``bench/etiquette``, written apart from every training set):
   rude, sarcastic, arguing, blaming and dismissive sentences against clean support sentences.
-Each set is scored twice: the head on the whole text, and ``/check``'s tone score (sentences scored
-one by one, the worst counting double, tone rules pulling down). The baseline, fitted in the same
+Each set is scored twice: the head on the whole text, and ``/check``'s tone score (0.7 × the text
+as a whole, 0.3 × its worst sentence, tone rules pulling down). The baseline, fitted in the same
 run, is the recipe of issue 9: a logistic regression on the same vectors trained only on the
 Wikipedia quartiles.
 """
@@ -93,7 +93,7 @@ def report(result: dict) -> list[str]:
              "Ridge regression over USE multilingual v3 sentence vectors and politeness-strategy counts "
              "(`tact train tone`, fixed seed; what it learns from: `service/checks/tone_training.py`). AUC of telling "
              "polite from impolite on sets it was not trained on. *Whole text*: the head on the text as one; "
-             "*/check*: the tone score `/check` returns (sentence by sentence, the worst counting double, tone rules "
+             "*/check*: the tone score `/check` returns (0.7 × the text as a whole, 0.3 × its worst sentence, tone rules "
              "pulling down). Baseline: logistic regression on the same vectors, Wikipedia quartiles only (issue 9's "
              "recipe), fitted in the same run. *Below zero*: share of the impolite texts whose /check score is negative; "
              "*at or above zero*: the same for the polite ones.", "",
