@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
@@ -37,6 +38,10 @@ MAX_CLASSIFIER_VECTORS = 30_000  # ~3,000 templates of 10 triggers: a retrain of
 RETRAIN_QUIET_S = 0.5  # a retrain starts once edits have paused this long …
 RETRAIN_MAX_WAIT_S = 5.0  # … or this long after the first of a steady stream
 TRAINER_NICENESS = 10
+# The confidence model is refitted after this many changes, or once the library grew or shrank by
+# this share; in between the last one serves (it reads the ranking's shape, not template ids).
+CONFIDENCE_REFIT_CHANGES = 20
+CONFIDENCE_REFIT_SHARE = 0.1
 FORMAT_VERSION = 1
 
 log = logging.getLogger("tact.index")
@@ -100,6 +105,7 @@ class LanguageIndex:
         self._selectors: dict[frozenset, object] = {}  # teams → store selector, until the next change
         self._classifier: TemplateClassifier | None = None
         self._confidence: ConfidenceModel | None = None
+        self._confidence_basis: tuple[int, int] | None = None  # (generation, templates) it was fitted on
         self._threshold = self.settings.fallback_threshold
         self._generation = 0
         self._trained_generation = -1
@@ -271,18 +277,33 @@ class LanguageIndex:
         # Above MAX_CLASSIFIER_VECTORS a retrain would take minutes of CPU per change: such a
         # library is ranked by similarity and BM25 alone (bench/REPORT.md, scale section).
         classifier = TemplateClassifier.train(labels, rows) if 0 < len(rows) <= MAX_CLASSIFIER_VECTORS else None
-        confidence = None
-        if classifier is not None:
+        confidence = self._confidence if classifier is not None else None
+        if classifier is not None and self._confidence_stale(generation):
+            # Five more fits: done when the library has changed enough to matter, not for every edit
+            # (three replicas refitting on each of a stream of edits saturated two cores and
+            # delayed their following the change log by seconds).
             with self._lock:
                 documents, vectors = dict(self._documents), dict(self._vectors)
-            confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight)
+            # one BLAS thread, as the classifier's fit: BLAS's own threads are not niced with this
+            # one and took the cores from replicas following the change log
+            with threadpool_limits(1):
+                confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight)
+            self._confidence_basis = (generation, len(documents))
         with self._lock:
+            if confidence is not None:
+                self._confidence = confidence  # generic (the ranking's shape): valid after later edits too
             if generation == self._generation:
                 self._classifier = classifier
-                self._confidence = confidence
                 self._trained_generation = generation
         log.info("classifier trained", extra={"language": self.language, "templates": len(np.unique(labels)) if len(labels) else 0,
                                               "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3)})
+
+    def _confidence_stale(self, generation: int) -> bool:
+        if self._confidence is None or self._confidence_basis is None:
+            return True
+        fitted_generation, fitted_templates = self._confidence_basis
+        grown = abs(len(self._documents) - fitted_templates) > CONFIDENCE_REFIT_SHARE * max(fitted_templates, 1)
+        return grown or generation - fitted_generation >= CONFIDENCE_REFIT_CHANGES
 
     def _training_set(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._vectors:
@@ -369,7 +390,10 @@ class LanguageIndex:
         visible = self._visible(teams)
         if nearest is None:
             nearest = self._nearest(query[None, :], teams)[0]
-        lexical = {t: v for t, v in self._lexical.scores(text).items() if visible(t)}
+        # BM25 is rebuilt in the background once edits pause: until then it does not know the newest
+        # templates and would lift older ones sharing their words above them, so it waits.
+        lexical = ({t: v for t, v in self._lexical.scores(text).items() if visible(t)}
+                   if self._derived_generation == self._generation else {})
         if self.classifier_fresh:
             mode = "classifier"
             base = {t: p for t, p in self._classifier.probabilities(query).items() if visible(t)}

@@ -199,8 +199,7 @@ def test_replica_lag_is_under_two_seconds(database, tmp_path):
                 assert time.monotonic() - began < 10, f"edit {n} not seen after 10 s"
                 time.sleep(0.02)
             lags.append(time.monotonic() - began)
-        lags.sort()
-        assert lags[-1] <= 2.0, " ".join(f"{x:.2f}" for x in lags)  # p99 of 20 = the worst
+        assert max(lags) <= 2.0, " ".join(f"{x:.2f}" for x in lags)  # p99 of 20 = the worst (in edit order)
     finally:
         for process, _ in started.values():
             process.terminate()
