@@ -43,12 +43,11 @@ class Analytics:
             raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}")
         if edit_ratio is not None and not 0.0 <= edit_ratio <= 1.0:
             raise ValidationFailed("edit_ratio must be between 0 and 1")
-        self._library.get(template_id, principal)  # 404 for a template the caller cannot see
+        template = self._library.get(template_id, principal)  # 404 for a template the caller cannot see
         row = self._storage.suggestion(suggestion_id)
-        if row is None:
+        if row is None:  # recorded in the background: it may be on its way
             self._flush()
-            self._library.get(template_id, principal)  # 404 for a template the caller cannot see
-        row = self._storage.suggestion(suggestion_id)
+            row = self._storage.suggestion(suggestion_id)
         if row is None:
             raise NotFound(f"suggestion {suggestion_id} does not exist")
         shown = loads(row.template_ids, [])
@@ -57,7 +56,7 @@ class Analytics:
                                                rank=rank, edit_ratio=edit_ratio, created_at=utcnow())
         learned = None
         if action == "sent" and (edit_ratio is None or edit_ratio <= LIGHT_EDIT):
-            learned = self._learn(row, template_id, edit_ratio, principal)
+            learned = self._learn(row, template, edit_ratio, principal)
         elif action == "dismissed" or (action == "sent" and edit_ratio is not None and edit_ratio > HEAVY_EDIT):
             learned = False if self._unlearn(template_id, suggestion_id=suggestion_id) else None
         return {"id": new_id, "rank": rank, **({"learned": learned} if learned is not None else {})}
@@ -108,13 +107,13 @@ class Analytics:
         self._storage.set_learning(principal.team_id, enabled, utcnow())
         return self.learning(principal)
 
-    def _learn(self, suggestion, template_id: int, edit_ratio: float | None, principal: Principal) -> bool:
+    def _learn(self, suggestion, template: Template, edit_ratio: float | None, principal: Principal) -> bool:
         """The customer's message (its redacted snippet) becomes a trigger of the template sent for it."""
-        if not suggestion.snippet or not self._storage.learning_enabled(principal.team_id, self._learn_by_default):
+        if not suggestion.snippet or template.language != suggestion.language:
             return False
-        template = self._library.get(template_id, principal)
-        if template.language != suggestion.language:
+        if not self._storage.learning_enabled(principal.team_id, self._learn_by_default):
             return False
+        template_id = template.id
         now = utcnow()
         added = []
 
@@ -144,9 +143,10 @@ class Analytics:
         """What the library learned by itself, for the templates this lead sees."""
         self._flush()
         self.purge_expired()
-        titles = {t.id: t.title for t in self._library.list(principal, language=language, limit=None)}
         if template_id is not None:
             titles = {template_id: self._library.get(template_id, principal).title}
+        else:
+            titles = {t.id: t.title for t in self._library.list(principal, language=language, limit=None)}
         ids = list(titles)
         return [{"id": r.id, "template_id": r.template_id, "title": titles.get(r.template_id, ""), "language": r.language,
                  "snippet": r.snippet, "edit_ratio": r.edit_ratio, "team_id": r.team_id,
