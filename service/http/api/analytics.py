@@ -47,7 +47,7 @@ class AnalyticsController(Controller):
         return after
 
     @get("/analytics/learned", sync_to_thread=True, guards=LEAD, responses=errors(*READ, 403, 404))
-    def learned(self, resources: ResourcesDep, principal: PrincipalDep, template_id: FromQuery[int | None] = None,
+    def learned(self, resources: ResourcesDep, principal: PrincipalDep, template_id: FromQuery[PathId | None] = None,
                 language: FromQuery[str | None] = None, include_undone: FromQuery[bool] = False) -> list[dict[str, Any]]:
         """Customers' messages (redacted) that became triggers because an agent sent the template for
         them with little editing."""
