@@ -77,6 +77,7 @@ class Settings:
     gaps_retention_days: int = 90  # 0 switches keeping unmatched messages off
     learn_from_picks: bool = True  # sent picks become triggers without a lead (per team: /analytics/learning)
     learned_retention_days: int = 365  # learned messages older than this are dropped again; 0 keeps them
+    change_log_retention_days: int = 30  # replicas' change log entries older than this are pruned; 0 keeps them
     rate_limit_per_minute: int = 1200  # API requests per token; 0 = no limit
     secret: str | None = None  # signs web UI CSRF tokens; None = one generated and kept in the database
     secure_cookies: bool = False  # web UI cookies only over HTTPS (session cookies are Secure on HTTPS anyway)
@@ -126,6 +127,7 @@ class Settings:
             gaps_retention_days=int(_env("TACT_GAPS_RETENTION_DAYS", "90")),
             learn_from_picks=_bool("TACT_LEARN_FROM_PICKS", True),
             learned_retention_days=int(_env("TACT_LEARNED_RETENTION_DAYS", "365")),
+            change_log_retention_days=int(_env("TACT_CHANGE_LOG_RETENTION_DAYS", "30")),
             secret=_env("TACT_SECRET"),
             rate_limit_per_minute=int(_env("TACT_RATE_LIMIT_PER_MINUTE", "1200")),
             secure_cookies=_bool("TACT_SECURE_COOKIES", False),

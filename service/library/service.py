@@ -5,6 +5,7 @@ remember to update search."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -128,6 +129,16 @@ class TemplateService:
     def changes_since(self, language: str, seq: int, limit: int = 5000) -> list[tuple[int, int, str]]:
         """The change log of ``language`` after ``seq``: (seq, template_id, op), oldest first."""
         return self.storage.changes_since(language, seq, limit)
+
+    def pruned_through(self, language: str) -> int:
+        """The change log of ``language`` is complete after this entry (older ones were pruned)."""
+        return self.storage.pruned_through(language)
+
+    def prune_changes(self, retention_days: int) -> int:
+        """Drop change-log entries older than ``retention_days`` (each language keeps its newest)."""
+        if retention_days <= 0:
+            return 0
+        return self.storage.prune_changes(utcnow() - dt.timedelta(days=retention_days))
 
     def current(self, template_ids: list[int]) -> dict[int, Template]:
         """These templates as they are now (deleted ones absent)."""

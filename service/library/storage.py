@@ -56,6 +56,8 @@ library_state = sa.Table(
     sa.Column("language", sa.String(8), primary_key=True),
     sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     timestamp("updated_at"),
+    # the change log of this language has no entries up to here any more (pruned, migration 0009)
+    sa.Column("log_pruned_through", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 # The change log replicas follow (migration 0006): appended in the writing transaction after the
@@ -238,6 +240,37 @@ class TemplateStorage:
             rows = conn.execute(sa.select(C.c.seq, C.c.template_id, C.c.op)
                                 .where(C.c.language == language, C.c.seq > seq).order_by(C.c.seq).limit(limit)).all()
         return [(int(r.seq), int(r.template_id), r.op) for r in rows]
+
+    def pruned_through(self, language: str) -> int:
+        """The log of ``language`` holds every entry after this one (0: nothing was pruned)."""
+        S = library_state
+        with self.db.connect() as conn:
+            value = conn.execute(sa.select(S.c.log_pruned_through).where(S.c.language == language)).scalar()
+        return int(value or 0)
+
+    def prune_changes(self, cutoff: dt.datetime) -> int:
+        """Drop log entries older than ``cutoff``, never a language's newest (it is where the
+        language's revision stands), and remember per language up to where. Returns how many."""
+        S, C = library_state, template_changes
+        removed = 0
+        with self.db.connect() as conn:
+            languages = [r.language for r in conn.execute(sa.select(S.c.language)).all()]
+        for language in languages:
+            with self.db.begin() as conn:
+                # writers of the language queue on this row; so do concurrent pruners
+                conn.execute(sa.select(S.c.language).where(S.c.language == language).with_for_update())
+                newest = conn.execute(sa.select(sa.func.max(C.c.seq)).where(C.c.language == language)).scalar()
+                if newest is None:
+                    continue
+                old = sa.and_(C.c.language == language, C.c.created_at < cutoff, C.c.seq < newest)
+                through = conn.execute(sa.select(sa.func.max(C.c.seq)).where(old)).scalar()
+                if through is None:
+                    continue
+                removed += conn.execute(C.delete().where(old)).rowcount
+                conn.execute(S.update().where(S.c.language == language)
+                             .values(log_pruned_through=sa.func.max(S.c.log_pruned_through, through)
+                                     if conn.dialect.name == "sqlite" else sa.func.greatest(S.c.log_pruned_through, through)))
+        return removed
 
     def last_change(self, language: str) -> int:
         C = template_changes

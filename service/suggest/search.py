@@ -21,6 +21,7 @@ from service.suggest.embedders import Embedders
 from service.suggest.stored_embeddings import StoredEmbeddings
 
 log = logging.getLogger("tact.search")
+PRUNE_EVERY_S = 3600.0  # the change log is pruned at start and hourly (any replica; it is idempotent)
 
 
 def log_position(revision: str) -> int | None:
@@ -84,8 +85,9 @@ class SearchIndexes:
         """After a restart: the log since the saved index, in pages. An index ahead of the log (a
         restored database, another database) is compared with the library whole instead."""
         applied = log_position(self.indexes[language].revision)
-        if applied is not None and applied > log_position(self._library.revision(language)):
-            self.sync(language)
+        if applied is not None and (applied > log_position(self._library.revision(language))
+                                    or applied < self._library.pruned_through(language)):
+            self.sync(language)  # ahead of the log, or behind what the log still holds
             return
         while self.follow(language, page)[1] == page:
             pass
@@ -153,6 +155,7 @@ class SearchIndexes:
         listener = self._library.storage.db.listen(CHANNEL)
 
         def loop() -> None:
+            pruned = 0.0
             while not self._stop_sync.is_set():
                 if listener is not None:
                     listener.wait(every_seconds)
@@ -160,6 +163,9 @@ class SearchIndexes:
                     break
                 if not self._stop_sync.is_set():
                     self._sync_once()
+                if time.monotonic() - pruned > PRUNE_EVERY_S:
+                    pruned = time.monotonic()
+                    self._prune_log()
             if listener is not None:
                 listener.close()
 
@@ -177,6 +183,9 @@ class SearchIndexes:
         rows = self._library.changes_since(language, applied, limit)
         if not rows:
             return 0, 0
+        if rows[0][0] > applied + 1 and applied < self._library.pruned_through(language):
+            # entries after this index's position were pruned: the log cannot say what changed
+            return self.sync(language), len(rows)
         ids = sorted({template_id for _, template_id, _ in rows})
         current = self._library.current(ids)
         held = index.documents()
@@ -191,6 +200,15 @@ class SearchIndexes:
                 removed.append(template_id)
         index.apply(changed, removed, f"log:{rows[-1][0]}", progress=self._progress(language) if len(changed) > 200 else None)
         return len(changed) + len(removed), len(rows)
+
+    def _prune_log(self) -> None:
+        try:
+            removed = self._library.prune_changes(self._settings.change_log_retention_days)
+            if removed:
+                log.info("change log pruned", extra={"entries": removed,
+                                                     "retention_days": self._settings.change_log_retention_days})
+        except Exception:  # noqa: BLE001 - pruning is housekeeping; following goes on
+            log.exception("change log pruning failed")
 
     def _sync_once(self) -> None:
         for language, index in self.indexes.items():

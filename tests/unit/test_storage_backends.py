@@ -86,3 +86,51 @@ def test_concurrent_edits_of_one_template_get_consecutive_versions(db):
     assert versions == list(range(1, 32))
     final = first.get(t.id)
     assert (final.title, final.body, final.version) == ("Race 14", "Hello 14", 31)
+
+
+def test_pruned_change_log_keeps_each_languages_newest_and_a_stale_replica_compares_everything(db, tmp_path):
+    """Issue 12: the change log is pruned; a replica whose index stands before the pruned part
+    cannot trust the log any more and compares the whole library (nothing missed)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from service.languages import load_languages
+    from service.library.storage import template_changes
+    from service.suggest.embedders import Embedders
+    from service.suggest.search import SearchIndexes, log_position
+    from tests.unit.test_team_search import HashEmbedder
+
+    settings = Settings(data_dir=tmp_path, languages=("en",))
+    repo = open_library(settings, db)
+    languages = load_languages(settings.languages, settings.language_dirs)
+    embedders = Embedders()
+    for language in languages:
+        embedders._loaded[language.model] = HashEmbedder()
+    stale = SearchIndexes(settings, languages, repo, embedders)
+    stale.rebuild("en")  # an empty index at the log's start
+    first = repo.create(TemplateCreate(title="Refund", language="en", body="Refunds take five days.",
+                                       triggers=["where is my refund"]), ADMIN)
+    gone = repo.create(TemplateCreate(title="Parcel", language="en", body="Your parcel is on its way.",
+                                      triggers=["where is my parcel"]), ADMIN)
+    repo.delete(gone.id, ADMIN)
+    repo.create(TemplateCreate(title="Password", language="en", body="Use the reset link.",
+                               triggers=["i forgot my password"]), ADMIN)
+    newest = repo.changes_since("en", 0)[-1][0]
+    with db.begin() as conn:  # all of it two months old
+        conn.execute(template_changes.update().values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=60)))
+    assert repo.prune_changes(0) == 0  # 0 keeps the log whole
+    assert repo.prune_changes(30) == 3
+    assert [seq for seq, _, _ in repo.changes_since("en", 0)] == [newest]  # the newest stays: the revision
+    assert repo.pruned_through("en") == newest - 1 and repo.revision("en") == f"log:{newest}"
+    assert repo.prune_changes(30) == 0  # idempotent (any replica may run it)
+
+    stale.follow_all("en")
+    index = stale.indexes["en"]
+    held = {d.title for d in index.documents().values()}
+    assert held == {"Refund", "Password"} and log_position(index.revision) == newest
+    assert index.search("i forgot my password", k=1).hits[0].template_id != first.id
+    # a later edit is followed through the log again
+    repo.update(first.id, TemplateUpdate(title="Refunds"), ADMIN)
+    stale.follow("en")
+    assert {d.title for d in index.documents().values()} == {"Refunds", "Password"}
