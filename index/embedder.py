@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -129,13 +130,21 @@ class UniversalSentenceEncoderEmbedder:
 
 class Batcher:
     """One worker thread that calls ``run(items) -> results`` for whatever callers have queued
-    (up to ``max_batch`` by ``weight``): concurrent callers share one call. An idle worker starts
-    at once, so a lone caller pays only a thread hand-off."""
+    (up to ``max_batch`` by ``weight``): concurrent callers share one call.
 
-    def __init__(self, run, name: str, max_batch: int = 64, weight=lambda item: 1) -> None:
-        self._call, self._max, self._weight = run, max_batch, weight
+    A lone caller pays only a thread hand-off. Under load the worker gathers: after a batch of n
+    callers it waits up to ``gather_s`` for n to be queued again. Measured (scale bench, 8 clients
+    at 10,000 templates): without it the 8 split into batches of ~4 — each answered caller came
+    back a moment after the worker had already started on the others — and throughput was that of
+    batches of 4 (100 searches/s; each pass costs nearly as much for 4 texts as for 8)."""
+
+    GATHER_S = 0.004
+
+    def __init__(self, run, name: str, max_batch: int = 64, weight=lambda item: 1, gather_s: float = GATHER_S) -> None:
+        self._call, self._max, self._weight, self._gather = run, max_batch, weight, gather_s
         self._waiting: list[tuple[object, Future]] = []
         self._ready = threading.Condition()
+        self._last = 1  # callers in the last batch: how many to wait for
         threading.Thread(target=self._loop, name=name, daemon=True).start()
 
     def submit(self, item):
@@ -150,11 +159,16 @@ class Batcher:
             with self._ready:
                 while not self._waiting:
                     self._ready.wait()
+                if self._last > 1 and len(self._waiting) < self._last:
+                    deadline = time.monotonic() + self._gather
+                    while len(self._waiting) < self._last and (left := deadline - time.monotonic()) > 0:
+                        self._ready.wait(left)
                 batch = [self._waiting.pop(0)]
                 size = self._weight(batch[0][0])
                 while self._waiting and size + self._weight(self._waiting[0][0]) <= self._max:
                     size += self._weight(self._waiting[0][0])
                     batch.append(self._waiting.pop(0))
+                self._last = len(batch)
             try:
                 results = self._call([item for item, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - each caller gets the error
