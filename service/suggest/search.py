@@ -4,7 +4,9 @@ the last log entry of its language it has applied."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 
@@ -21,6 +23,7 @@ from service.suggest.embedders import Embedders
 from service.suggest.stored_embeddings import StoredEmbeddings
 
 log = logging.getLogger("tact.search")
+REEMBED_NICENESS = 10  # a model change re-embeds below the requests the old model still serves
 PRUNE_EVERY_S = 3600.0  # the change log is pruned at start and hourly (any replica; it is idempotent)
 
 
@@ -55,14 +58,22 @@ class SearchIndexes:
                  embedders: Embedders) -> None:
         self._settings = settings
         self._library = library
+        self._embedders = embedders
+        self._languages = {language.code: language for language in languages}
         self.indexes: dict[str, LanguageIndex] = {}
+        # languages whose index is being re-embedded with a new model while the old one serves:
+        # language → {"model", "from", "done", "total"} (shown by /health)
+        self.reembedding: dict[str, dict] = {}
         for language in languages:
-            ranking = RankingSettings(threshold_override=settings.no_match_threshold.get(language.code))
             embedder = embedders.get(settings.models.by_language.get(language.code, language.model))
-            stored = StoredEmbeddings(embedder, library.storage.db)
-            self.indexes[language.code] = LanguageIndex(language.code, embedder, ranking, stopwords=language.stopwords,
-                                                        document_embedder=stored)
+            self.indexes[language.code] = self._new_index(language.code, embedder)
         self._batchers = {code: SearchBatcher(index) for code, index in self.indexes.items()}
+
+    def _new_index(self, code: str, embedder) -> LanguageIndex:
+        language = self._languages[code]
+        ranking = RankingSettings(threshold_override=self._settings.no_match_threshold.get(code))
+        stored = StoredEmbeddings(embedder, self._library.storage.db)
+        return LanguageIndex(code, embedder, ranking, stopwords=language.stopwords, document_embedder=stored)
 
     def search(self, language: str, text: str, k: int, teams: frozenset | None):
         """A search that shares its forward pass and vector scan with concurrent ones."""
@@ -71,34 +82,95 @@ class SearchIndexes:
     def open(self) -> None:
         """Load each saved index and bring it up to date with the library, embedding only what
         changed meanwhile; rebuild only when there is none or another model made it."""
-        for language, index in self.indexes.items():
+        for language, index in list(self.indexes.items()):
             folder = self._settings.index_dir / language
             if index.load(folder):
                 self.follow_all(language)
                 log.info("index loaded", extra={"language": language, **index.manifest()})
+            elif (previous := self._previous_model_index(language, folder)) is not None:
+                # another model built the saved index: it serves (with its own model) while the
+                # new model embeds the library in the background, then the new index takes over
+                self.indexes[language], self._batchers[language] = previous, SearchBatcher(previous)
+                self.follow_all(language)
+                previous.start_background_training()
+                self._reembed_in_background(language, index)
+                continue
             else:
                 self.rebuild(language)
             index.start_background_training()
         self._library.subscribe(self.templates_changed)
 
-    def follow_all(self, language: str, page: int = 5000) -> None:
+    def _previous_model_index(self, language: str, folder) -> LanguageIndex | None:
+        """The saved index of another model, loaded with that model, if it is still installed."""
+        try:
+            model = json.loads((folder / "manifest.json").read_text()).get("model")
+        except (OSError, ValueError):
+            return None
+        if not model or model == self.indexes[language].embedder.name:
+            return None
+        try:
+            index = self._new_index(language, self._embedders.get(model))
+        except Exception:  # noqa: BLE001 - the old model is gone: the new one builds before serving
+            log.warning("index of another model, which is not available; rebuilding",
+                        extra={"language": language, "model": model})
+            return None
+        return index if index.load(folder) else None
+
+    def _reembed_in_background(self, language: str, index: LanguageIndex) -> None:
+        serving = self.indexes[language]
+        state = {"model": index.embedder.name, "from": serving.embedder.name, "done": 0, "total": 0}
+        self.reembedding[language] = state
+
+        def progress(done: int, total: int) -> None:
+            state.update(done=done, total=total)
+            report(done, total)
+
+        report = self._progress(language, "re-embedding with a new model")
+
+        def work() -> None:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REEMBED_NICENESS)
+            except (AttributeError, OSError):
+                pass
+            try:
+                started = time.perf_counter()
+                self._build(language, index, progress)
+                with self._library.change_lock:  # this process's own edits wait for the hand-over
+                    self.follow_all(language, index)  # what changed while it embedded
+                    old = self.indexes[language]
+                    self.indexes[language], self._batchers[language] = index, SearchBatcher(index)
+                old.stop()
+                index.start_background_training()
+                index.save(self._settings.index_dir / language)
+                log.info("new model serving", extra={"language": language, "model": index.embedder.name,
+                                                     "previous": old.embedder.name, "templates": len(index),
+                                                     "seconds": round(time.perf_counter() - started, 1)})
+            except Exception:  # noqa: BLE001 - the old model keeps serving; the next start retries
+                log.exception("re-embedding failed; the previous model keeps serving", extra={"language": language})
+            finally:
+                self.reembedding.pop(language, None)
+
+        threading.Thread(target=work, name=f"tact-reembed-{language}", daemon=True).start()
+
+    def follow_all(self, language: str, index: LanguageIndex | None = None, page: int = 5000) -> None:
         """After a restart: the log since the saved index, in pages. An index ahead of the log (a
         restored database, another database) is compared with the library whole instead."""
-        applied = log_position(self.indexes[language].revision)
+        index = index or self.indexes[language]
+        applied = log_position(index.revision)
         if applied is not None and (applied > log_position(self._library.revision(language))
                                     or applied < self._library.pruned_through(language)):
-            self.sync(language)  # ahead of the log, or behind what the log still holds
+            self.sync(language, index)  # ahead of the log, or behind what the log still holds
             return
-        while self.follow(language, page)[1] == page:
+        while self.follow(language, page, index)[1] == page:
             pass
 
-    def sync(self, language: str) -> int:
+    def sync(self, language: str, index: LanguageIndex | None = None) -> int:
         """Apply the differences between the library and the index: new, edited and removed
         templates; what is already embedded is not embedded again. Returns how many changed.
 
         The revision is read before the templates: a commit landing in between is either seen
         now or, its revision being newer than the stamp, at the next round; never skipped."""
-        index = self.indexes[language]
+        index = index or self.indexes[language]
         revision = self._library.revision(language)
         wanted = {t.id: to_document(t) for t in self._library.published(language)}
         held = index.documents()
@@ -110,13 +182,19 @@ class SearchIndexes:
 
     def rebuild(self, language: str) -> None:
         index = self.indexes[language]
-        revision = self._library.revision(language)
-        documents = [to_document(t) for t in self._library.published(language)]
         started = time.perf_counter()
-        index.rebuild(documents, revision, self._progress(language, "index build"))
+        documents = self._build(language, index, self._progress(language, "index build"))
         index.save(self._settings.index_dir / language)
         log.info("index built", extra={"language": language, "templates": len(documents),
                                        "vectors": index.vector_count, "seconds": round(time.perf_counter() - started, 2)})
+
+    def _build(self, language: str, index: LanguageIndex, progress) -> list[Document]:
+        """Embed the whole published library of ``language`` into ``index``, stamped with the
+        revision read before the templates (a commit in between is applied by the next follow)."""
+        revision = self._library.revision(language)
+        documents = [to_document(t) for t in self._library.published(language)]
+        index.rebuild(documents, revision, progress)
+        return documents
 
     def templates_changed(self, changes: list[tuple[Template | None, Template | None]], progress=None) -> None:
         """Apply committed changes without a rebuild: per language, one batched encode of what was
@@ -172,20 +250,20 @@ class SearchIndexes:
         self._sync_thread = threading.Thread(target=loop, name="tact-index-sync", daemon=True)
         self._sync_thread.start()
 
-    def follow(self, language: str, limit: int = 5000) -> tuple[int, int]:
+    def follow(self, language: str, limit: int = 5000, index: LanguageIndex | None = None) -> tuple[int, int]:
         """Apply the change log of ``language`` after what the index has applied: only the templates
         named there are read, and only those that differ from the index are embedded (this
         replica's own changes are already in). Returns (templates changed, log entries read)."""
-        index = self.indexes[language]
+        index = index or self.indexes[language]
         applied = log_position(index.revision)
         if applied is None:  # an index saved before the change log: compare everything once
-            return self.sync(language), 0
+            return self.sync(language, index), 0
         rows = self._library.changes_since(language, applied, limit)
         if not rows:
             return 0, 0
         if rows[0][0] > applied + 1 and applied < self._library.pruned_through(language):
             # entries after this index's position were pruned: the log cannot say what changed
-            return self.sync(language), len(rows)
+            return self.sync(language, index), len(rows)
         ids = sorted({template_id for _, template_id, _ in rows})
         current = self._library.current(ids)
         held = index.documents()

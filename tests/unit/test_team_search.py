@@ -1,6 +1,8 @@
 """Team filtering inside the search (issue 12): with 50 teams whose templates all outrank a
 team's own, an agent of that team still gets their team's and the shared templates, k of them."""
 
+import zlib
+
 import numpy as np
 
 from index.library import Document, LanguageIndex
@@ -9,13 +11,13 @@ from index.library import Document, LanguageIndex
 class HashEmbedder:
     """A deterministic toy embedder: similar words, similar vectors (bag of hashed words)."""
 
-    name, dim = "hash-test", 64
+    name, dim = "hash-test", 256
 
     def encode(self, texts):
         out = np.zeros((len(texts), self.dim), np.float32)
         for row, text in enumerate(texts):
             for word in text.lower().split():
-                out[row, hash(word) % self.dim] += 1.0
+                out[row, zlib.crc32(word.encode()) % self.dim] += 1.0  # str hash() changes per process
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
 

@@ -22,6 +22,8 @@ def health(resources: ResourcesDep) -> dict[str, Any]:
         "models": {**{code: idx.embedder.name for code, idx in resources.search.indexes.items()},
                    "tone": resources.settings.models.tone},
         "indexes": indexes,
+        # a model change: the previous model serves while the new one embeds the library
+        "reembedding": {code: dict(state) for code, state in resources.search.reembedding.items()},
         "grammar": {"available": grammar, "external": bool(server and server.external),
                     "restarts": server.restarts if server else 0, "error": server.last_error if server else None},
     }
