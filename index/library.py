@@ -23,6 +23,7 @@ from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.ranking import (
     CONFIDENCE_FOLDS,
+    CandidateRanker,
     ConfidenceModel,
     RankingSettings,
     TemplateClassifier,
@@ -98,6 +99,7 @@ class LanguageIndex:
         self._store_kind = store
         self._store = make_store(embedder.dim, store)
         self._vectors: dict[int, np.ndarray] = {}
+        self._centroids: dict[int, np.ndarray] = {}  # unit mean of each template's vectors (ranking features)
         self._documents: dict[int, Document] = {}
         self._stopwords = stopwords
         self._lexical = LexicalIndex(stopwords)
@@ -105,6 +107,7 @@ class LanguageIndex:
         self._selectors: dict[frozenset, object] = {}  # teams → store selector, until the next change
         self._classifier: TemplateClassifier | None = None
         self._confidence: ConfidenceModel | None = None
+        self._reranker: CandidateRanker | None = None  # generic too: refitted with the confidence
         self._confidence_basis: tuple[int, int] | None = None  # (generation, templates) it was fitted on
         self._threshold = self.settings.fallback_threshold
         self._generation = 0
@@ -146,6 +149,7 @@ class LanguageIndex:
         with self._lock:
             self._store = make_store(self.embedder.dim, self._store_kind)
             self._vectors.clear()
+            self._centroids.clear()
             self._documents = {d.template_id: d for d in documents}
             self._put_all([tid for tid, _ in texts], [len(ts) for _, ts in texts], vectors)
             self.revision = revision
@@ -181,6 +185,7 @@ class LanguageIndex:
             for template_id in removed:
                 self._documents.pop(template_id, None)
                 self._vectors.pop(template_id, None)
+                self._centroids.pop(template_id, None)
             for document in documents:
                 self._documents[document.template_id] = document
             self._put_all([t for t, _ in texts], [len(ts) for _, ts in texts], vectors)
@@ -197,6 +202,7 @@ class LanguageIndex:
         offset = 0
         for template_id, n in zip(template_ids, counts):
             self._vectors[template_id] = vectors[offset:offset + n]
+            self._centroids[template_id] = _unit(vectors[offset:offset + n].mean(axis=0))
             offset += n
 
     def _ids_of(self, template_id: int) -> np.ndarray:
@@ -277,9 +283,9 @@ class LanguageIndex:
         # Above MAX_CLASSIFIER_VECTORS a retrain would take minutes of CPU per change: such a
         # library is ranked by similarity and BM25 alone (bench/REPORT.md, scale section).
         classifier = TemplateClassifier.train(labels, rows) if 0 < len(rows) <= MAX_CLASSIFIER_VECTORS else None
-        confidence = self._confidence if classifier is not None else None
-        if classifier is not None and self._confidence_stale(generation):
-            # Five more fits: done when the library has changed enough to matter, not for every edit
+        confidence, reranker = (self._confidence if classifier is not None else None), self._reranker
+        if self._confidence_stale(generation):
+            # More fits: done when the library has changed enough to matter, not for every edit
             # (three replicas refitting on each of a stream of edits saturated two cores and
             # delayed their following the change log by seconds).
             with self._lock:
@@ -287,9 +293,13 @@ class LanguageIndex:
             # one BLAS thread, as the classifier's fit: BLAS's own threads are not niced with this
             # one and took the cores from replicas following the change log
             with threadpool_limits(1):
-                confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight)
+                if classifier is not None:
+                    confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight)
+                sample = candidate_sample(vectors, self._locked_search)
+                reranker = CandidateRanker.fit(*sample) if sample is not None else None
             self._confidence_basis = (generation, len(documents))
         with self._lock:
+            self._reranker = reranker
             if confidence is not None:
                 self._confidence = confidence  # generic (the ranking's shape): valid after later edits too
             if generation == self._generation:
@@ -299,7 +309,7 @@ class LanguageIndex:
                                               "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3)})
 
     def _confidence_stale(self, generation: int) -> bool:
-        if self._confidence is None or self._confidence_basis is None:
+        if self._confidence_basis is None:  # (a fit may have found too little to fit: it waits too)
             return True
         fitted_generation, fitted_templates = self._confidence_basis
         grown = abs(len(self._documents) - fitted_templates) > CONFIDENCE_REFIT_SHARE * max(fitted_templates, 1)
@@ -367,29 +377,23 @@ class LanguageIndex:
             result.vector = queries[n]
         return results
 
-    def _nearest(self, queries: np.ndarray, teams: frozenset | None) -> list[dict[int, float]]:
-        """Per query: template → cosine of its nearest vector among the candidates."""
+    def _nearest(self, queries: np.ndarray, teams: frozenset | None) -> list[dict[int, list[float]]]:
+        """Per query: template → cosines of its vectors among the nearest ``CANDIDATE_VECTORS``,
+        best first (the first is the template's nearest)."""
         if not len(self._store):
             return [{} for _ in range(len(queries))]
         allowed = None if teams is None else self._selector(teams)
         scores, ids = self._store.search(queries, min(CANDIDATE_VECTORS, len(self._store)), allowed)
-        out = []
-        for row_scores, row_ids in zip(scores, ids):
-            nearest: dict[int, float] = {}
-            for score, vid in zip(row_scores, row_ids):
-                if vid >= 0:
-                    tid = int(vid) // SLOTS
-                    nearest[tid] = max(nearest.get(tid, -1.0), float(score))
-            out.append(nearest)
-        return out
+        return [candidate_hits(row_ids, row_scores) for row_scores, row_ids in zip(scores, ids)]
 
     def _rank(self, text: str, query: np.ndarray, k: int, teams: frozenset | None = None,
-              nearest: dict[int, float] | None = None) -> SearchResult:
+              hits: dict[int, list[float]] | None = None) -> SearchResult:
         if not self._documents:
             return SearchResult([], True, self._threshold, "empty")
         visible = self._visible(teams)
-        if nearest is None:
-            nearest = self._nearest(query[None, :], teams)[0]
+        if hits is None:
+            hits = self._nearest(query[None, :], teams)[0]
+        nearest = {t: h[0] for t, h in hits.items()}
         # BM25 is rebuilt in the background once edits pause: until then it does not know the newest
         # templates and would lift older ones sharing their words above them, so it waits.
         lexical = ({t: v for t, v in self._lexical.scores(text).items() if visible(t)}
@@ -397,6 +401,12 @@ class LanguageIndex:
         if self.classifier_fresh:
             mode = "classifier"
             base = {t: p for t, p in self._classifier.probabilities(query).items() if visible(t)}
+        elif self._reranker is not None and hits:
+            # no classifier (a large library, or retraining): the candidates re-ranked by how
+            # the nearest vectors fall on them (CandidateRanker, fitted on the library itself)
+            mode = "reranker"
+            extra = {t: [self._similarity(t, query)] for t in lexical if t not in hits}  # words only
+            base = self._rerank(query, {**hits, **extra} if extra else hits)
         else:
             mode = "similarity"
             base = dict(nearest)
@@ -421,9 +431,22 @@ class LanguageIndex:
         return SearchResult(hits, no_match, round(self._threshold, 4), mode,
                             confidence=None if confidence is None else round(confidence, 4), unsure=unsure)
 
+    def _locked_search(self, queries: np.ndarray, k: int):
+        """The store searched as requests search it, in short turns under the lock (writers
+        change it under the same lock), so background work never holds requests up for long."""
+        out = []
+        for start in range(0, len(queries), 64):
+            with self._lock:
+                out.append(self._store.search(queries[start:start + 64], min(k, len(self._store))))
+        return np.vstack([s for s, _ in out]), np.vstack([i for _, i in out])
+
+    def _rerank(self, query: np.ndarray, hits: dict[int, list[float]]) -> dict[int, float]:
+        ids = list(hits)
+        centroids = (np.vstack([self._centroids[t] for t in ids]) @ query).tolist()
+        return dict(zip(ids, self._reranker.probability(CandidateRanker.features([hits[t] for t in ids], centroids))))
+
     def _centroid_similarity(self, template_id: int, query: np.ndarray) -> float:
-        centre = self._vectors[template_id].mean(axis=0)
-        return float(centre @ query) / max(float(np.linalg.norm(centre)), 1e-9)
+        return float(self._centroids[template_id] @ query)
 
     def similar_templates(self, template_id: int, threshold: float) -> list[tuple[int, float]]:
         """Other templates whose own text (slot 0) is at least ``threshold`` similar to this one's."""
@@ -488,11 +511,59 @@ class LanguageIndex:
                                                           d.get("team_id")) for d in docs}
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
                              for tid, doc in self._documents.items()}
+            self._centroids = {tid: _unit(rows.mean(axis=0)) for tid, rows in self._vectors.items()}
             self.revision = manifest.get("revision", "") if expected_revision is None else expected_revision
             self._changed(upkeep_now=True)
             self._saved_generation = self._generation
         self.train_now()
         return True
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / max(float(np.linalg.norm(vector)), 1e-9)).astype(np.float32)
+
+
+def candidate_hits(ids: np.ndarray, scores: np.ndarray, skip: int = -1) -> dict[int, list[float]]:
+    """Template → cosines of its vectors among one query's nearest (FAISS order: best first)."""
+    hits: dict[int, list[float]] = {}
+    for score, vid in zip(scores, ids):
+        if vid >= 0 and vid != skip:
+            hits.setdefault(int(vid) // SLOTS, []).append(float(score))
+    return hits
+
+
+def candidate_sample(vectors: dict[int, np.ndarray], search, sample: int = 3000, seed: int = 0):
+    """Training rows for ``CandidateRanker`` from the library itself: triggers of templates with at
+    least two, each searched as a message would be (itself left out of the hits and of its
+    template's centroid); label = the candidate is its own template. Its cost does not grow with
+    the library: ``sample`` searches, whatever the number of templates."""
+    pairs = [(t, slot) for t, v in vectors.items() if len(v) >= 3 for slot in range(1, len(v))]
+    if len(pairs) < CandidateRanker.MIN_QUERIES:
+        return None
+    rng = np.random.default_rng(seed)
+    pairs = [pairs[i] for i in rng.choice(len(pairs), min(sample, len(pairs)), replace=False)]
+    queries = np.vstack([vectors[t][slot] for t, slot in pairs])
+    scores, ids = search(queries, CANDIDATE_VECTORS + 1)  # one more: the query itself is among them
+    sums = {}
+    features, right = [], []
+    for n, ((own, slot), query) in enumerate(zip(pairs, queries)):
+        hits = candidate_hits(ids[n], scores[n], skip=own * SLOTS + slot)
+        hits = {t: h for t, h in hits.items() if t in vectors}  # an edit since the snapshot
+        if own not in hits:  # nothing to learn from a query whose template is not among them
+            continue
+        centroids = []
+        for t in hits:
+            rows = vectors[t]
+            total = sums.get(t)
+            if total is None:
+                total = sums[t] = rows.sum(axis=0)
+            centre = total - rows[slot] if t == own else total
+            centroids.append(float(centre @ query) / max(float(np.linalg.norm(centre)), 1e-9))
+        features.append(CandidateRanker.features(list(hits.values()), centroids))
+        right.append(np.array([t == own for t in hits]))
+    if not features:
+        return None
+    return np.vstack(features), np.concatenate(right)
 
 
 def fit_confidence(documents: dict[int, Document], vectors: dict[int, np.ndarray], stopwords: str | None,

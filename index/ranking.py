@@ -124,6 +124,42 @@ class ConfidenceModel:
         return fitted
 
 
+class CandidateRanker:
+    """Re-ranks a query's candidate templates where no per-template classifier serves (above
+    ``MAX_CLASSIFIER_VECTORS``, or while it retrains): a logistic regression over how the nearest
+    vectors fall on each candidate — its best and next cosines, how many of the nearest are its
+    own, how far it is behind the best candidate, the cosine to its centroid. The features do not
+    name templates, so it is fitted once on a sample of the library's own triggers (each searched
+    as a message, itself left out) and stays valid as templates come and go; its cost is that of
+    the sample, not of the library, and at query time only the candidates are scored."""
+
+    MIN_QUERIES = 50
+
+    def __init__(self, coef: np.ndarray, intercept: float) -> None:
+        self.coef = np.asarray(coef, np.float64)
+        self.intercept = float(intercept)
+
+    @staticmethod
+    def features(hits: list[list[float]], centroids: list[float]) -> np.ndarray:
+        """One row per candidate: ``hits`` its cosines among the nearest (best first)."""
+        floor = min(h[-1] for h in hits)  # the weakest cosine retrieved: what "absent" is worth
+        best = max(h[0] for h in hits)
+        total = sum(len(h) for h in hits)
+        rows = [[h[0], h[1] if len(h) > 1 else floor, h[2] if len(h) > 2 else floor, h[0] - best,
+                 len(h) / total, c] for h, c in zip(hits, centroids)]
+        return np.asarray(rows, np.float64)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
+
+    @classmethod
+    def fit(cls, features: np.ndarray, right: np.ndarray) -> "CandidateRanker | None":
+        if right.all() or not right.any():
+            return None
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(features, right.astype(int))
+        return cls(model.coef_[0], float(model.intercept_[0]))
+
+
 def calibrate_threshold(groups: list[np.ndarray], settings: RankingSettings) -> float:
     """Low quantile of each trigger's cosine to the nearest other vector of its own template."""
     if settings.threshold_override is not None:
