@@ -58,6 +58,7 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scale_bench
 
 screenshots: setup browser
 	$(BIN)/python tools/screenshots.py
