@@ -486,6 +486,10 @@ class LanguageIndex:
             docs = [{"template_id": d.template_id, "title": d.title, "text": d.text, "triggers": list(d.triggers),
                      "team_id": d.team_id} for d in self._documents.values()]
             _write_json(folder / "documents.json", docs)
+            # the fitted ranking models travel with the index: a start does not refit them
+            ranking = {"confidence": self._confidence.to_dict() if self._confidence else None,
+                       "reranker": self._reranker.to_dict() if self._reranker else None}
+            _write_json(folder / "ranking.json", ranking)
             _write_json(folder / "manifest.json", self.manifest())
 
     def load(self, folder: Path, expected_revision: str | None = None) -> bool:
@@ -515,6 +519,13 @@ class LanguageIndex:
             self.revision = manifest.get("revision", "") if expected_revision is None else expected_revision
             self._changed(upkeep_now=True)
             self._saved_generation = self._generation
+            try:
+                ranking = json.loads((folder / "ranking.json").read_text())
+                self._confidence = ConfidenceModel.from_dict(ranking["confidence"]) if ranking.get("confidence") else None
+                self._reranker = CandidateRanker.from_dict(ranking["reranker"]) if ranking.get("reranker") else None
+                self._confidence_basis = (self._generation, len(self._documents))  # refitted after 20 changes
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # an index saved before they were: fitted by train_now below
         self.train_now()
         return True
 

@@ -107,6 +107,15 @@ class ConfidenceModel:
     def probability(self, features: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
 
+    def to_dict(self) -> dict:
+        return {"coef": self.coef.tolist(), "intercept": self.intercept, "samples": self.samples,
+                "threshold": self.threshold, "unsure": self.unsure}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ConfidenceModel":
+        return cls(np.asarray(data["coef"], float), float(data["intercept"]), int(data["samples"]),
+                   float(data["threshold"]), float(data["unsure"]))
+
     @classmethod
     def fit(cls, features: np.ndarray, right: np.ndarray) -> "ConfidenceModel | None":
         if len(right) < cls.MIN_SAMPLES or right.all() or not right.any():
@@ -151,6 +160,15 @@ class CandidateRanker:
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
+
+    def to_dict(self) -> dict:
+        return {"coef": self.coef.tolist(), "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CandidateRanker":
+        if len(data["coef"]) != 6:
+            raise ValueError("a ranker of other features")
+        return cls(np.asarray(data["coef"], float), float(data["intercept"]))
 
     @classmethod
     def fit(cls, features: np.ndarray, right: np.ndarray) -> "CandidateRanker | None":

@@ -96,3 +96,19 @@ def test_without_a_classifier_the_candidates_are_reranked(minilm, monkeypatch):
     # the features name no template: a fitted ranker serves a library it was not fitted on
     assert reranker.probability(np.array([[0.8, 0.7, 0.6, 0.0, 0.3, 0.7]]))[0] > \
         reranker.probability(np.array([[0.5, 0.4, 0.3, -0.3, 0.05, 0.4]]))[0]
+
+
+def test_fitted_ranking_models_travel_with_the_saved_index(split, tmp_path):
+    """A start loads the confidence model and the candidate re-ranker with the index instead of
+    refitting them (five classifier fits, and thousands of searches at a million vectors)."""
+    index, answerable, _ = split
+    assert index._confidence is not None and index._reranker is not None
+    index.save(tmp_path / "en")
+    again = LanguageIndex("en", index.embedder, stopwords="en")
+    assert again.load(tmp_path / "en")
+    assert not again._confidence_stale(again._generation)
+    np.testing.assert_allclose(again._confidence.coef, index._confidence.coef)
+    assert again._confidence.threshold == pytest.approx(index._confidence.threshold)
+    np.testing.assert_allclose(again._reranker.coef, index._reranker.coef)
+    text, _ = answerable[0]
+    assert again.search(text, k=3).confidence == pytest.approx(index.search(text, k=3).confidence, abs=1e-4)
