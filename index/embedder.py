@@ -111,8 +111,11 @@ def _assembled_model_folder(spec: str, cache: Path | None = None) -> Path | None
                 zipped.extractall(work / "files")
             archive.unlink()
             (work / "files" / ".complete").touch()
-            shutil.rmtree(target, ignore_errors=True)
-            (work / "files").replace(target)
+            try:
+                (work / "files").rename(target)
+            except OSError:  # another process got there first: its copy stands (it may be loading it)
+                if not (target / ".complete").exists():
+                    raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
     found = [p.parent for p in target.rglob("modules.json")]

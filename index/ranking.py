@@ -78,7 +78,27 @@ class TemplateClassifier:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
-class ConfidenceModel:
+class LogisticScore:
+    """A fitted logistic regression kept as plain numbers: ``coef`` · features + ``intercept``
+    through the sigmoid (the confidence model and the candidate re-ranker)."""
+
+    def __init__(self, coef: np.ndarray, intercept: float) -> None:
+        self.coef = np.asarray(coef, np.float64)
+        self.intercept = float(intercept)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
+
+    def to_dict(self) -> dict:
+        return {"coef": self.coef.tolist(), "intercept": self.intercept}
+
+    @staticmethod
+    def _fit(features: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, float]:
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(features, right.astype(int))
+        return model.coef_[0], float(model.intercept_[0])
+
+
+class ConfidenceModel(LogisticScore):
     """P(the first suggestion is right), from how the ranking looks: the classifier's probability
     of the first template, the cosine to its nearest vector and to its centroid. (Measured AUROC
     answerable vs unanswerable, CLINC150 / Bitext with a fifth of the intents dropped: these three
@@ -93,8 +113,7 @@ class ConfidenceModel:
 
     def __init__(self, coef: np.ndarray, intercept: float, samples: int = 0,
                  threshold: float = NO_MATCH_CONFIDENCE, unsure: float = NO_MATCH_CONFIDENCE) -> None:
-        self.coef = np.asarray(coef, np.float64)
-        self.intercept = float(intercept)
+        super().__init__(coef, intercept)
         self.samples = samples
         self.threshold = threshold
         self.unsure = unsure
@@ -104,12 +123,8 @@ class ConfidenceModel:
         return np.stack([np.asarray(p_first, float), np.asarray(sim_first, float), np.asarray(centroid_first, float)],
                         axis=-1)
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
-
     def to_dict(self) -> dict:
-        return {"coef": self.coef.tolist(), "intercept": self.intercept, "samples": self.samples,
-                "threshold": self.threshold, "unsure": self.unsure}
+        return {**super().to_dict(), "samples": self.samples, "threshold": self.threshold, "unsure": self.unsure}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ConfidenceModel":
@@ -120,8 +135,7 @@ class ConfidenceModel:
     def fit(cls, features: np.ndarray, right: np.ndarray) -> "ConfidenceModel | None":
         if len(right) < cls.MIN_SAMPLES or right.all() or not right.any():
             return None
-        model = LogisticRegression(C=1.0, max_iter=1000).fit(features, right.astype(int))
-        fitted = cls(model.coef_[0], float(model.intercept_[0]), len(right))
+        fitted = cls(*cls._fit(features, right), len(right))
         # Left-out triggers rank with fewer triggers per template than the library has, so the
         # confidence runs low on the whole library: the no-match line is set to keep all but
         # KEEP_RIGHT_MISSED of the left-out answers that were right (never above 0.5).
@@ -133,7 +147,7 @@ class ConfidenceModel:
         return fitted
 
 
-class CandidateRanker:
+class CandidateRanker(LogisticScore):
     """Re-ranks a query's candidate templates where no per-template classifier serves (above
     ``MAX_CLASSIFIER_VECTORS``, or while it retrains): a logistic regression over how the nearest
     vectors fall on each candidate — its best and next cosines, how many of the nearest are its
@@ -143,10 +157,6 @@ class CandidateRanker:
     the sample, not of the library, and at query time only the candidates are scored."""
 
     MIN_QUERIES = 50
-
-    def __init__(self, coef: np.ndarray, intercept: float) -> None:
-        self.coef = np.asarray(coef, np.float64)
-        self.intercept = float(intercept)
 
     @staticmethod
     def features(hits: list[list[float]], centroids: list[float]) -> np.ndarray:
@@ -158,12 +168,6 @@ class CandidateRanker:
                  len(h) / total, c] for h, c in zip(hits, centroids)]
         return np.asarray(rows, np.float64)
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
-
-    def to_dict(self) -> dict:
-        return {"coef": self.coef.tolist(), "intercept": self.intercept}
-
     @classmethod
     def from_dict(cls, data: dict) -> "CandidateRanker":
         if len(data["coef"]) != 6:
@@ -174,8 +178,7 @@ class CandidateRanker:
     def fit(cls, features: np.ndarray, right: np.ndarray) -> "CandidateRanker | None":
         if right.all() or not right.any():
             return None
-        model = LogisticRegression(C=1.0, max_iter=1000).fit(features, right.astype(int))
-        return cls(model.coef_[0], float(model.intercept_[0]))
+        return cls(*cls._fit(features, right))
 
 
 def calibrate_threshold(groups: list[np.ndarray], settings: RankingSettings) -> float:

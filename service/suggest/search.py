@@ -121,11 +121,11 @@ class SearchIndexes:
         state = {"model": index.embedder.name, "from": serving.embedder.name, "done": 0, "total": 0}
         self.reembedding[language] = state
 
+        report = self._progress(language, "re-embedding with a new model")
+
         def progress(done: int, total: int) -> None:
             state.update(done=done, total=total)
             report(done, total)
-
-        report = self._progress(language, "re-embedding with a new model")
 
         def work() -> None:
             try:

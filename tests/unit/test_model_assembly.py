@@ -29,3 +29,30 @@ def test_split_archive_is_joined_once_into_the_cache(tmp_path, monkeypatch):
     parts[0][1].unlink()  # assembled once: the parts are not read again
     assert embedder._assembled_model_folder("some-model", cache) == folder
     assert embedder._assembled_model_folder("other-model", cache) is None
+
+
+def test_a_copy_another_process_finished_first_stands(tmp_path, monkeypatch):
+    """Two replicas assembling at once: the one that finishes second keeps the first one's folder
+    (which may be loading) instead of deleting it, and leaves no temporary folder."""
+    import shutil
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("m/modules.json", "[]")
+    part = tmp_path / "m.zip.001"
+    part.write_bytes(buffer.getvalue())
+    monkeypatch.setattr(embedder, "_split_archive_parts", lambda spec: [("1.0", part)])
+    cache = tmp_path / "cache"
+    theirs = cache / "m-1.0" / "m"
+    copy = shutil.copyfileobj
+
+    def meanwhile(source, target, length=0):  # the other replica completes while we join parts
+        theirs.mkdir(parents=True, exist_ok=True)
+        (theirs / "modules.json").write_text('["theirs"]')
+        (cache / "m-1.0" / ".complete").touch()
+        return copy(source, target, length)
+
+    monkeypatch.setattr(shutil, "copyfileobj", meanwhile)
+    assert embedder._assembled_model_folder("m", cache) == theirs
+    assert (theirs / "modules.json").read_text() == '["theirs"]'
+    assert [p.name for p in cache.iterdir()] == ["m-1.0"]
