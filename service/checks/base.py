@@ -106,5 +106,8 @@ class Check(Protocol):
     name: str
     # Findings of checks that affect tone lower the tone score of the sentence they are in.
     affects_tone: bool
+    # Optional: True for a check that mostly waits on another process (LanguageTool). It runs
+    # beside the local checks and sees none of their findings (``context.found``).
+    # remote: bool
 
     def check(self, text: str, language: Language, context: CheckContext) -> list[Finding]: ...

@@ -86,6 +86,7 @@ def _chunks(sentences: list[tuple[int, str]]):
 class GrammarCheck:
     name = "grammar"
     affects_tone = False
+    remote = True  # waits on LanguageTool's Java process: runs beside the local checks
 
     def __init__(self, server: LanguageToolServer) -> None:
         self.server = server

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from service.checks.base import (
     Check,
@@ -32,7 +33,9 @@ from service.languages import LanguageRegistry
 from service.languages.detect import LanguageDetector
 
 log = logging.getLogger("tact.check")
-
+# Threads for the remote checks of concurrent requests (each request starts one); beyond this
+# many at once they queue, as they would at LanguageTool anyway.
+REMOTE_WORKERS = 16
 
 
 def utf16_converter(text: str):
@@ -94,6 +97,7 @@ class CheckService:
         self.server = server
         self._detector = detector
         self._rules = rules
+        self._remote = ThreadPoolExecutor(REMOTE_WORKERS, thread_name_prefix="tact-check")
 
     @classmethod
     def open(cls, settings: Settings, db: Database, languages: LanguageRegistry, detector: LanguageDetector,
@@ -122,6 +126,7 @@ class CheckService:
         return next((c for c in self.checks if isinstance(c, GrammarCheck)), None)
 
     def close(self) -> None:
+        self._remote.shutdown(wait=False, cancel_futures=True)
         if self.server is not None:
             self.server.stop()
 
@@ -155,11 +160,17 @@ class CheckService:
         findings: list[Finding] = []
         toned: list[Finding] = []
         timings = {}
-        for check in self.checks:
+
+        def run(check: Check) -> list[Finding]:
             t0 = time.perf_counter()
             found = check.check(text, lang, context)
             timings[f"{check.name}_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-            found = _without_own(text, found, ignore_words, signature)
+            return _without_own(text, found, ignore_words, signature)
+
+        remote = [(check, self._remote.submit(run, check)) for check in self.checks if getattr(check, "remote", False)]
+        local = [(check, None) for check in self.checks if not getattr(check, "remote", False)]
+        for check, pending in local + remote:
+            found = run(check) if pending is None else pending.result()
             findings += found
             context.found.extend(found)
             if check.affects_tone:

@@ -134,3 +134,44 @@ PAIRS = [
 @pytest.mark.parametrize("code,polite,impolite", PAIRS)
 def test_polite_request_scores_above_its_impolite_twin(tone, code, polite, impolite):
     assert tone.check(polite, code).tone.score > tone.check(impolite, code).tone.score
+
+
+def test_a_remote_check_runs_beside_the_local_ones(use_model):
+    """LanguageTool's wait overlaps the local checks: the remote check is started before the local
+    ones run, its findings still reach the response, and its failure still reaches the caller."""
+    import threading
+
+    from service.checks.base import Finding
+
+    started = threading.Event()
+
+    class Remote:
+        name, affects_tone, remote = "remote", False, True
+
+        def check(self, text, language, context):
+            started.set()
+            return [Finding(0, 5, "grammar", "REMOTE", "from the other process", "error")]
+
+    class Local:
+        name, affects_tone = "local", False
+
+        def check(self, text, language, context):
+            assert started.wait(5), "the remote check had not started while a local one ran"
+            return []
+
+    languages = load_languages(("en", "ru"))
+    service = CheckService([Local(), Remote()], ToneScorer(), languages, LanguageDetector(languages))
+    try:
+        result = service.check("Hello there, your parcel is on its way.", "en")
+        assert [i.rule for i in result.issues] == ["REMOTE"]
+
+        class Broken(Remote):
+            def check(self, text, language, context):
+                started.set()
+                raise RuntimeError("boom")
+
+        service.checks = [Local(), Broken()]
+        with pytest.raises(RuntimeError):
+            service.check("Hello there, your parcel is on its way.", "en")
+    finally:
+        service.close()
