@@ -56,6 +56,8 @@ APPROXIMATE_ABOVE = 50_000
 #                      4·√N lists, 131 probed 1.000 / 8 ms, 65 probed 1.000 / 3.7 ms
 # Recall depends on how many lists the true neighbours spread over, which grows far slower than
 # the lists do: probing a fixed share scanned ten times what recall needed at 1 M.
+# Lists hold fp16 rows: at 1.1 M vectors the scan took 7.1 → 4.1 ms p50 with recall@10 0.997, and
+# the lists take half the memory (8-bit codes: recall 0.959, too low).
 LISTS_PER_SQRT = 4
 PROBES_PER_SQRT_LIST = 2
 MIN_PROBES = 32
@@ -63,8 +65,8 @@ TRAIN_PER_LIST = 40  # k-means sample: FAISS asks for ≥ 39 vectors a centroid
 
 
 class FaissStore:
-    """Exact inner product (``IndexIDMap2`` over a flat index) while small; an ``IndexIVFFlat`` with
-    a hash-table id map once the store grows past ``approximate_above`` vectors (retrained when it
+    """Exact inner product (``IndexIDMap2`` over a flat index) while small; an IVF index with fp16
+    lists and a hash-table id map once the store grows past ``approximate_above`` vectors (retrained when it
     has doubled since). Both keep our ids, remove by id and search inside a selection."""
 
     def __init__(self, dim: int, index: faiss.Index | None = None, approximate_above: int = APPROXIMATE_ABOVE) -> None:
@@ -100,7 +102,9 @@ class FaissStore:
                 if size:
                     ids.append(faiss.rev_swig_ptr(invlists.get_ids(list_no), size).copy())
                     codes = faiss.rev_swig_ptr(invlists.get_codes(list_no), size * index.code_size).copy()
-                    rows.append(codes.view(np.float32).reshape(size, self.dim))
+                    # IVF lists hold float32 (IndexIVFFlat, indexes saved before fp16) or fp16 rows
+                    kind = np.float16 if index.code_size == 2 * self.dim else np.float32
+                    rows.append(codes.view(kind).reshape(size, self.dim).astype(np.float32))
             if not ids:
                 return np.zeros(0, np.int64), np.zeros((0, self.dim), np.float32)
             return np.concatenate(ids), np.vstack(rows)
@@ -111,7 +115,8 @@ class FaissStore:
         ids, rows = self._all()
         nlist = int(max(64, LISTS_PER_SQRT * np.sqrt(len(ids))))
         quantizer = faiss.IndexFlatIP(self.dim)
-        index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_fp16,
+                                              faiss.METRIC_INNER_PRODUCT, False)  # the rows themselves, not residuals
         sample = rows[np.random.default_rng(0).choice(len(rows), min(len(rows), nlist * TRAIN_PER_LIST), replace=False)]
         index.train(sample)
         index.set_direct_map_type(faiss.DirectMap.Hashtable)

@@ -135,4 +135,28 @@ def test_large_store_turns_approximate_with_recall_at_10_of_0_99(tmp_path):
     store.save(tmp_path / "ivf.faiss")
     loaded = FaissStore.load(tmp_path / "ivf.faiss")
     assert loaded.approximate and len(loaded) == 19_990
-    np.testing.assert_allclose(loaded.vectors(ids[20:23]), rows[20:23], atol=1e-6)
+    np.testing.assert_allclose(loaded.vectors(ids[20:23]), rows[20:23], atol=2e-3)  # IVF lists hold fp16 rows
+
+
+def test_an_ivf_index_saved_with_float32_lists_still_loads_and_grows(tmp_path):
+    """Indexes saved before the lists were fp16 (``IndexIVFFlat``) load, give their vectors back
+    exactly, and are rebuilt with fp16 lists when they have doubled."""
+    import faiss
+
+    rng = np.random.default_rng(3)
+    rows = unit(rng.normal(size=(6_001, DIM)))
+    ids = np.arange(6_001, dtype=np.int64) * 7
+    quantizer = faiss.IndexFlatIP(DIM)
+    old = faiss.IndexIVFFlat(quantizer, DIM, 64, faiss.METRIC_INNER_PRODUCT)
+    old.train(rows[:3_000])
+    old.add_with_ids(rows[:3_000], ids[:3_000])
+    faiss.write_index(old, str(tmp_path / "old.faiss"))
+    store = FaissStore.load(tmp_path / "old.faiss")
+    store.approximate_above = 1_000
+    assert store.approximate and len(store) == 3_000
+    np.testing.assert_allclose(store.vectors(ids[5:8]), rows[5:8], atol=1e-6)
+    store.add(ids[3_000:], rows[3_000:])  # doubled: retrained, with fp16 lists
+    assert len(store) == 6_001
+    assert faiss.downcast_index(store._index).code_size == 2 * DIM
+    np.testing.assert_allclose(store.vectors(ids[5:8]), rows[5:8], atol=2e-3)
+    assert store.search(rows[10:11], 1)[1][0, 0] == ids[10]
