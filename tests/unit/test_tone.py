@@ -136,7 +136,7 @@ def test_polite_request_scores_above_its_impolite_twin(tone, code, polite, impol
     assert tone.check(polite, code).tone.score > tone.check(impolite, code).tone.score
 
 
-def test_a_remote_check_runs_beside_the_local_ones(use_model):
+def test_a_remote_check_runs_beside_the_local_ones():
     """LanguageTool's wait overlaps the local checks: the remote check is started before the local
     ones run, its findings still reach the response, and its failure still reaches the caller."""
     import threading
