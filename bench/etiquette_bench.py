@@ -5,8 +5,13 @@ when the check gives it any tone or privacy issue that is not a mere hint (sever
 
 from __future__ import annotations
 
+import random
+import re
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
+import numpy as np
 import yaml
 
 from service.checks.base import CheckContext
@@ -19,6 +24,7 @@ from service.checks.vectors import SentenceVectors
 from service.languages import load_languages
 
 EVAL = Path(__file__).resolve().parent / "etiquette"
+CLEAN_SETS = ("clean", "neutral")
 
 
 def _caught(checks, text: str, language) -> bool:
@@ -26,6 +32,65 @@ def _caught(checks, text: str, language) -> bool:
     for check in checks:
         context.found.extend(check.check(text, language, context))
     return any(f.category in ("tone", "privacy") and f.severity != "info" for f in context.found)
+
+
+def _half(items: list[str]) -> list[str]:
+    """A fixed-seed half (the other half was used to try them as clean training examples)."""
+    items = list(dict.fromkeys(items))
+    order = list(range(len(items)))
+    random.Random(13).shuffle(order)
+    return [items[i] for i in sorted(order[len(order) // 2:])]
+
+
+def jfleg_references(evaldata: Path) -> list[str]:
+    """JFLEG's first corrected reference of each essay sentence (English learners' essays)."""
+    lines = (evaldata / "jfleg" / "dev.ref0").read_text(encoding="utf-8").splitlines()
+    return _half([" ".join(line.split()) for line in lines if len(line.strip()) > 15])
+
+
+def languagetool_examples(lt_lib: Path, code: str) -> list[str]:
+    """The correct example sentences of LanguageTool's rules (``language-<code>-*.jar``, fetched by
+    ``make setup``): ordinary sentences by its many contributors."""
+    jars = sorted(Path(lt_lib).glob(f"language-{code}-[0-9]*.jar"))
+    if not jars:
+        return []
+    out = []
+    with zipfile.ZipFile(jars[-1]) as jar:
+        for name in jar.namelist():
+            if not re.fullmatch(rf"org/languagetool/rules/{code}/[^/]+\.xml", name):
+                continue
+            for example in ElementTree.fromstring(jar.read(name)).iter("example"):
+                if example.get("correction") is not None or example.get("type") == "incorrect":
+                    continue
+                text = " ".join("".join(example.itertext()).split())
+                if len(text) > 15 and len(text.split()) >= 3:
+                    out.append(text)
+    return _half(out)
+
+
+def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:
+    """False alarms of the learned check on ordinary sentences written by other people, none of
+    them support replies: the held-out polite Wikipedia requests (the tone score's test split),
+    JFLEG's corrected essays, LanguageTool's rule examples in both languages."""
+    from service.checks.tone import split_sentences
+    from service.checks.tone_training import _split, _wikipedia
+
+    wiki, scores = _wikipedia(evaldata)
+    polite = np.quantile(scores, 0.75)
+    _, held = _split(wiki)
+    sets = {"polite Wikipedia requests, held-out (en)": ([s for t, score, _ in held if score >= polite
+                                                          for _, s in split_sentences(t)], "en"),
+            "JFLEG corrected essays (en)": (jfleg_references(evaldata), "en"),
+            "LanguageTool rule examples (en)": (languagetool_examples(lt_lib, "en")[:1500], "en"),
+            "LanguageTool rule examples (ru)": (languagetool_examples(lt_lib, "ru")[:1500], "ru")}
+    model = EtiquetteModel.load()
+    vectors = SentenceVectors(embedders.get(model.model))
+    out = {}
+    for name, (sentences, code) in sets.items():
+        if sentences:
+            flagged = sum(v is not None for v in model.verdicts(vectors.encode(sentences), sentences, code))
+            out[name] = {"n": len(sentences), "false_alarms": flagged / len(sentences)}
+    return out
 
 
 def run(embedders) -> dict:
@@ -42,7 +107,7 @@ def run(embedders) -> dict:
             rows[category] = {name: sum(_caught(checks, s, language) for s in sentences) / len(sentences)
                               for name, checks in (("rules", rules), ("learned", learned))}
             rows[category]["n"] = len(sentences)
-        violating = [c for c in data if c != "clean"]
+        violating = [c for c in data if c not in CLEAN_SETS]
         total = sum(rows[c]["n"] for c in violating)
         for name in ("rules", "learned"):
             rows.setdefault("all violations", {"n": total})[name] = sum(rows[c][name] * rows[c]["n"] for c in violating) / total
@@ -53,11 +118,20 @@ def run(embedders) -> dict:
 def report(result: dict) -> list[str]:
     lines = ["## Etiquette check", "",
              "Sentences written apart from the training set (bench/etiquette/, other topics and phrasings). Recall: share of "
-             "violating sentences that get a tone or privacy issue; false alarms: share of clean support sentences that do.", "",
+             "violating sentences that get a tone or privacy issue; false alarms: share of clean support sentences (polite ones on "
+             "the same touchy topics) and of neutral ones (information and steps) that do.", "",
              "| language | category | sentences | rules only | rules + learned |", "|---|---|---|---|---|"]
     for code, rows in result.items():
-        for category in [*CATEGORIES, "all violations", "clean"]:
+        for category in [*CATEGORIES, "all violations", *CLEAN_SETS]:
             r = rows[category]
-            what = "false alarms" if category == "clean" else "recall"
+            what = "false alarms" if category in CLEAN_SETS else "recall"
             lines.append(f"| {code} | {category} ({what}) | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |")
+    return lines + [""]
+
+
+def report_ordinary(result: dict) -> list[str]:
+    lines = ["False alarms of the learned check alone on ordinary sentences written by other people, not support "
+             "replies and never trained on (the model learned what is clean from support sentences only):", "",
+             "| sentences from | n | flagged |", "|---|---|---|"]
+    lines += [f"| {name} | {r['n']} | **{r['false_alarms']:.3f}** |" for name, r in result.items()]
     return lines + [""]

@@ -185,6 +185,8 @@ def main() -> int:
 
     print("etiquette (held-out sentences) …", flush=True)
     lines += etiquette_bench.report(etiquette_bench.run(_Embedders()))
+    lines += etiquette_bench.report_ordinary(etiquette_bench.ordinary(
+        _Embedders(), data.EVALDATA, Path(Settings.from_env().languagetool.home) / "lib"))
     lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]
     scale = REPORT.read_text(encoding="utf-8").partition("\n## Scale")[2] if REPORT.exists() else ""
     if scale:  # written by bench.scale_bench (`make bench` runs it next); kept until it runs again

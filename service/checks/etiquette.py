@@ -128,6 +128,9 @@ class EtiquetteModel:
             self.word_weights = np.ascontiguousarray(data["word_coef"].T, np.float32)
             self.word_bias = data["word_bias"].astype(np.float32)
         self.threshold = float(data["threshold"])
+        # Per language when trained so (``tact train etiquette``); ``threshold`` for any other language.
+        self.thresholds = dict(zip((str(c) for c in data.get("threshold_languages", ())),
+                                   (float(t) for t in data.get("threshold_values", ()))))
         self.metrics = str(data["metrics"]) if "metrics" in data else ""
 
     @classmethod
@@ -146,12 +149,13 @@ class EtiquetteModel:
         p_word = _softmax(self.words.logits(sentences, self.word_weights, self.word_bias))
         return self.weight * p_vec + (1.0 - self.weight) * (p_ngram + p_word) / 2
 
-    def verdicts(self, vectors: np.ndarray, sentences: list[str]) -> list[tuple[str, float] | None]:
+    def verdicts(self, vectors: np.ndarray, sentences: list[str], language: str = "") -> list[tuple[str, float] | None]:
         """Per sentence: (category, probability of a violation) when flagged, else None."""
         out: list[tuple[str, float] | None] = []
+        threshold = self.thresholds.get(language, self.threshold)
         for row in self.probabilities(vectors, sentences):
             violation = 1.0 - float(row[self.clean])
-            if violation <= self.threshold:
+            if violation <= threshold:
                 out.append(None)
                 continue
             masked = row.copy()
@@ -199,7 +203,7 @@ class EtiquetteCheck:
             return []
         texts = [s for _, s in todo]
         vectors = self._vectors.encode(texts)
-        verdicts = self._model.verdicts(vectors, texts)
+        verdicts = self._model.verdicts(vectors, texts, language.code)
         if context.rules.never_say or context.rules.fine or context.rules.competitors:
             verdicts = self._team_verdicts(vectors, texts, verdicts, context.rules)
         out = []
