@@ -130,8 +130,8 @@ def report(result: dict) -> list[str]:
 
 
 def report_ordinary(result: dict) -> list[str]:
-    lines = ["False alarms of the learned check alone on ordinary sentences written by other people, not support "
-             "replies and never trained on (the model learned what is clean from support sentences only):", "",
+    lines = [("False alarms of the learned check alone on ordinary sentences written by other people, not support "
+              "replies and never trained on (the model learned what is clean from support sentences only):"), "",
              "| sentences from | n | flagged |", "|---|---|---|"]
     lines += [f"| {name} | {r['n']} | **{r['false_alarms']:.3f}** |" for name, r in result.items()]
     return lines + [""]

@@ -50,7 +50,7 @@ def training_sentences(languages, responses: Path) -> tuple[list[str], list[str]
                 raise ValueError(f"{lang.folder}/etiquette/train.yaml: unknown category {label!r}")
             for s in sentences:
                 if not isinstance(s, str):  # "a: b" unquoted is a mapping in YAML
-                    raise ValueError(f"{lang.folder}/etiquette/train.yaml, {label}: not a sentence (quote it): {s!r}")
+                    raise TypeError(f"{lang.folder}/etiquette/train.yaml, {label}: not a sentence (quote it): {s!r}")
             texts += sentences
             labels += [label] * len(sentences)
             codes += [lang.code] * len(sentences)

@@ -117,7 +117,8 @@ class TemplateService:
     def tags(self, principal: Principal | None = None) -> list[str]:
         return self.storage.tags(self._visible(principal))
 
-    def published(self, language: str) -> Iterator[Template]:
+    def published(self, language: str | None) -> Iterator[Template]:
+        """Published templates of ``language``; of every language when None."""
         return self.storage.iter_published(language)
 
     def count(self) -> int:

@@ -137,11 +137,12 @@ class TemplateStorage:
         with self.db.connect() as conn:
             return [row_to_template(r) for r in conn.execute(query)]
 
-    def iter_published(self, language: str, batch: int = 1000) -> Iterator[Template]:
-        """Every live published template of a language, read in keyset pages."""
+    def iter_published(self, language: str | None, batch: int = 1000) -> Iterator[Template]:
+        """Every live published template of a language (None: of every language), read in keyset pages."""
         last = 0
+        of_language = T.c.language == language if language is not None else sa.true()
         while True:
-            query = (sa.select(T).where(T.c.deleted_at.is_(None), T.c.status == "published", T.c.language == language,
+            query = (sa.select(T).where(T.c.deleted_at.is_(None), T.c.status == "published", of_language,
                                         T.c.id > last).order_by(T.c.id).limit(batch))
             with self.db.connect() as conn:
                 rows = conn.execute(query).all()

@@ -20,7 +20,11 @@ from service.library.schemas import Template
 from service.library.service import TemplateService
 from service.library.storage import CHANNEL
 from service.suggest.embedders import Embedders
-from service.suggest.stored_embeddings import StoredEmbeddings
+from service.suggest.stored_embeddings import (
+    StoredEmbeddings,
+    prune_embeddings,
+    text_hash,
+)
 
 log = logging.getLogger("tact.search")
 REEMBED_NICENESS = 10  # a model change re-embeds below the requests the old model still serves
@@ -244,6 +248,9 @@ class SearchIndexes:
                 if time.monotonic() - pruned > PRUNE_EVERY_S:
                     pruned = time.monotonic()
                     self._prune_log()
+                    # it reads every template and stored hash, which grows with the library: not on
+                    # the thread that follows other replicas' changes
+                    threading.Thread(target=self.prune_embeddings, name="tact-prune-embeddings", daemon=True).start()
             if listener is not None:
                 listener.close()
 
@@ -287,6 +294,24 @@ class SearchIndexes:
                                                      "retention_days": self._settings.change_log_retention_days})
         except Exception:  # noqa: BLE001 - pruning is housekeeping; following goes on
             log.exception("change log pruning failed")
+
+    def prune_embeddings(self) -> int:
+        """Drop stored vectors no published template uses any more, for the models this replica
+        serves (every language's templates count: another replica may serve one this one does not).
+        Not while a model change re-embeds: its new vectors are not in an index yet."""
+        if self.reembedding:
+            return 0
+        try:
+            live = {text_hash(text) for template in self._library.published(None)
+                    for text in to_document(template).texts()}
+            models = {index.embedder.name for index in self.indexes.values()}
+            removed = prune_embeddings(self._library.storage.db, models, live)
+            if removed:
+                log.info("stored embeddings pruned", extra={"vectors": removed, "live_texts": len(live)})
+            return removed
+        except Exception:  # noqa: BLE001 - housekeeping; serving goes on
+            log.exception("stored embeddings pruning failed")
+            return 0
 
     def _sync_once(self) -> None:
         for language, index in self.indexes.items():

@@ -81,3 +81,22 @@ class StoredEmbeddings:
                     conn.execute(insert, rows[start:start + CHUNK])
         except sa.exc.SQLAlchemyError:  # another replica stored them meanwhile, or the DB is busy: encode next time
             log.warning("could not store embeddings", exc_info=True)
+
+
+def prune_embeddings(db: Database, models: set[str], live: set[str]) -> int:
+    """Delete the stored vectors of ``models`` whose text is not in ``live`` (hashes of every text a
+    published template has now): what edits and deletions left behind. Vectors are a cache, so a
+    text that comes back, or one stored by a concurrent write after ``live`` was read, costs one
+    encode, never a wrong answer. Other models' vectors are left to the replicas serving them."""
+    E = embeddings
+    removed = 0
+    with db.connect() as conn:
+        dead = [(r.model, r.text_hash) for r in conn.execute(sa.select(E.c.model, E.c.text_hash).where(E.c.model.in_(sorted(models))))
+                if r.text_hash not in live]
+    for start in range(0, len(dead), CHUNK):
+        chunk = dead[start:start + CHUNK]
+        with db.begin() as conn:
+            for model in {m for m, _ in chunk}:
+                removed += conn.execute(E.delete().where(
+                    E.c.model == model, E.c.text_hash.in_([h for m, h in chunk if m == model]))).rowcount
+    return removed

@@ -134,3 +134,53 @@ def test_pruned_change_log_keeps_each_languages_newest_and_a_stale_replica_compa
     repo.update(first.id, TemplateUpdate(title="Refunds"), ADMIN)
     stale.follow("en")
     assert {d.title for d in index.documents().values()} == {"Refunds", "Password"}
+
+
+def test_vectors_no_template_uses_any_more_are_pruned(db, tmp_path):
+    """Issue 12: an edit or a deletion leaves the old texts' vectors behind; the hourly prune drops
+    them for the models served, keeps every live text's (a new replica still encodes nothing) and
+    leaves other models' vectors alone."""
+    import sqlalchemy as sa
+
+    from service.core.settings import ModelSettings
+    from service.languages import load_languages
+    from service.suggest.embedders import Embedders
+    from service.suggest.search import SearchIndexes
+    from service.suggest.stored_embeddings import StoredEmbeddings, embeddings, text_hash
+    from tests.unit.test_stored_embeddings import Counting
+
+    admin = ADMIN
+
+    def replica(folder):
+        settings = Settings(data_dir=tmp_path / folder, languages=("en",), models=ModelSettings(by_language={"en": "hash-test"}))
+        library = open_library(settings, db)
+        model = Counting()
+        embedders = Embedders()
+        embedders._loaded.update({"hash-test": model})
+        return library, SearchIndexes(settings, load_languages(("en",)), library, embedders), model
+
+    def stored():
+        with db.connect() as conn:
+            return {(r.model, r.text_hash) for r in conn.execute(sa.select(embeddings.c.model, embeddings.c.text_hash))}
+
+    library, search, _ = replica("a")
+    search.open()
+    made = [library.create(TemplateCreate(title=f"Topic {n}", language="en", body=f"About topic {n}.",
+                                          triggers=[f"question about topic {n}", f"help with topic {n}"]), admin)
+            for n in range(4)]
+    StoredEmbeddings(Counting("another-model"), db).encode(["question about topic 1"])
+    library.update(made[0].id, TemplateUpdate(triggers=["a brand new question"]), admin)
+    library.delete(made[1].id, admin)
+    gone = {("hash-test", text_hash(t)) for t in ("question about topic 0", "help with topic 0", "Topic 1. About topic 1",
+                                                   "question about topic 1", "help with topic 1")}
+    assert gone <= stored()
+    removed = search.prune_embeddings()
+    assert removed == len(gone) and not gone & stored()
+    assert ("another-model", text_hash("question about topic 1")) in stored()
+    assert search.search("en", "a brand new question", 1, None).hits[0].template_id == made[0].id
+    search.stop()
+    _, fresh, model = replica("b")  # a new replica reads every live vector
+    fresh.open()
+    assert model.texts == 0 and len(fresh.indexes["en"]) == 3
+    assert fresh.prune_embeddings() == 0
+    fresh.stop()
