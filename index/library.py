@@ -97,7 +97,8 @@ class LanguageIndex:
         self.settings = settings or RankingSettings()
         self.revision = ""
         self._store_kind = store
-        self._store = make_store(embedder.dim, store)
+        self._store = self._new_store()
+        self._store_retraining = False
         self._vectors: dict[int, np.ndarray] = {}
         self._centroids: dict[int, np.ndarray] = {}  # unit mean of each template's vectors (ranking features)
         self._documents: dict[int, Document] = {}
@@ -146,12 +147,19 @@ class LanguageIndex:
             vectors[start:start + len(chunk)] = self.document_embedder.encode([s for _, _, s in chunk])
             if progress:
                 progress(min(start + batch_size, total), total)
+        # the new store is filled (and an approximate one trained) before the lock: searches go on
+        store = make_store(self.embedder.dim, self._store_kind)
+        template_ids, counts = [tid for tid, _ in texts], [len(ts) for _, ts in texts]
+        if template_ids:
+            store.add(self._row_ids(template_ids, counts), vectors)
+        if hasattr(store, "defer_retrain"):
+            store.defer_retrain = True
         with self._lock:
-            self._store = make_store(self.embedder.dim, self._store_kind)
+            self._store = store
             self._vectors.clear()
             self._centroids.clear()
             self._documents = {d.template_id: d for d in documents}
-            self._put_all([tid for tid, _ in texts], [len(ts) for _, ts in texts], vectors)
+            self._keep_rows(template_ids, counts, vectors)
             self.revision = revision
             self._changed(upkeep_now=True)
         self.train_now()
@@ -193,12 +201,49 @@ class LanguageIndex:
                 self.revision = revision
             self._changed()
 
+    def _new_store(self):
+        store = make_store(self.embedder.dim, self._store_kind)
+        if hasattr(store, "defer_retrain"):  # grown past its size: retrained off the lock (_retrain_store)
+            store.defer_retrain = True
+        return store
+
+    @staticmethod
+    def _row_ids(template_ids: list[int], counts: list[int]) -> np.ndarray:
+        return np.concatenate([t * SLOTS + np.arange(n, dtype=np.int64) for t, n in zip(template_ids, counts)])
+
     def _put_all(self, template_ids: list[int], counts: list[int], vectors: np.ndarray) -> None:
         """Templates' rows (``counts[i]`` consecutive rows of ``vectors`` each) into the store, in one add."""
         if not template_ids:
             return
-        ids = np.concatenate([t * SLOTS + np.arange(n, dtype=np.int64) for t, n in zip(template_ids, counts)])
-        self._store.add(ids, vectors)
+        self._store.add(self._row_ids(template_ids, counts), vectors)
+        self._keep_rows(template_ids, counts, vectors)
+        if getattr(self._store, "retrain_due", False) and not self._store_retraining:
+            self._store_retraining = True
+            store = self._store
+            build = store.begin_retrain()
+            threading.Thread(target=self._retrain_store, args=(store, build), daemon=True,
+                             name=f"tact-store-{self.language}").start()
+
+    def _retrain_store(self, store, build) -> None:
+        """The approximate index built from a snapshot while the old one serves and takes edits;
+        the edits are replayed onto it when it swaps in."""
+        started = time.perf_counter()
+        try:
+            index = build()
+            with self._lock:
+                if self._store is store:  # not replaced by a rebuild meanwhile
+                    store.finish_retrain(index)
+                    self._saved_generation = -1  # the new store is saved with the next background save
+            log.info("vector store retrained", extra={"language": self.language, "vectors": len(store),
+                                                      "seconds": round(time.perf_counter() - started, 1)})
+        except Exception:  # noqa: BLE001 - the current store keeps serving; the next add retries
+            log.exception("vector store retrain failed", extra={"language": self.language})
+            with self._lock:
+                store.abort_retrain()
+        finally:
+            self._store_retraining = False
+
+    def _keep_rows(self, template_ids: list[int], counts: list[int], vectors: np.ndarray) -> None:
         offset = 0
         for template_id, n in zip(template_ids, counts):
             self._vectors[template_id] = vectors[offset:offset + n]
@@ -509,6 +554,8 @@ class LanguageIndex:
             docs = json.loads((folder / "documents.json").read_text())
         except (OSError, ValueError, RuntimeError):
             return False
+        if hasattr(store, "defer_retrain"):
+            store.defer_retrain = True
         with self._lock:
             self._store = store
             self._documents = {d["template_id"]: Document(d["template_id"], d["title"], d["text"], tuple(d["triggers"]),

@@ -81,3 +81,47 @@ def test_batcher_gathers_concurrent_callers_into_full_batches():
     started = time.perf_counter()
     assert batcher.submit("alone") == "alone"
     assert time.perf_counter() - started < 0.25
+
+
+def test_the_approximate_index_is_built_off_the_lock_while_edits_and_searches_go_on():
+    """Issue 12: building the IVF took 120 s at 1.1 M vectors under the lock searches share. Now
+    the store grown past its size is rebuilt from a snapshot in the background; searches and edits
+    are served meanwhile, and the edits made during the build are in the new index."""
+    import threading
+    import time
+
+    from index.library import Document, LanguageIndex
+
+    def document(n):
+        return Document(n, f"Title {n}", f"body {n}", (f"question {n} one", f"question {n} two"))
+
+    index = LanguageIndex("en", HashEmbedder())
+    index.rebuild([document(n) for n in range(1, 101)], "log:1")
+    store = index._store
+    assert not store.approximate
+    store.approximate_above = 400
+    gate, building = threading.Event(), threading.Event()
+    build = store._build_ivf
+
+    def slow_build(ids, rows):
+        building.set()
+        assert gate.wait(30)
+        return build(ids, rows)
+
+    store._build_ivf = slow_build
+    index.apply([document(n) for n in range(101, 201)], [])  # 600 vectors: past the size
+    assert building.wait(10)
+    started = time.perf_counter()
+    assert index.search("question 150 one", k=1).hits[0].template_id == 150
+    index.apply([document(n) for n in range(201, 211)], [5, 150])  # while the build waits
+    assert time.perf_counter() - started < 5 and not store.approximate
+    gate.set()
+    deadline = time.monotonic() + 30
+    while not store.approximate and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert store.approximate and index.dirty
+    assert len(store) == 3 * 208  # title+body and two questions for each template left
+    assert index.search("question 205 two", k=1).hits[0].template_id == 205
+    assert 150 not in {h.template_id for h in index.search("question 150 one", k=5).hits}
+    assert len(store.search(index._vectors[7][:1], 1)[1][0]) == 1
+    index.stop()
