@@ -97,7 +97,7 @@ class LanguageIndex:
         self.settings = settings or RankingSettings()
         self.revision = ""
         self._store_kind = store
-        self._store = self._new_store()
+        self._store = self._deferring(make_store(embedder.dim, store))
         self._store_retraining = False
         self._vectors: dict[int, np.ndarray] = {}
         self._centroids: dict[int, np.ndarray] = {}  # unit mean of each template's vectors (ranking features)
@@ -152,10 +152,8 @@ class LanguageIndex:
         template_ids, counts = [tid for tid, _ in texts], [len(ts) for _, ts in texts]
         if template_ids:
             store.add(self._row_ids(template_ids, counts), vectors)
-        if hasattr(store, "defer_retrain"):
-            store.defer_retrain = True
         with self._lock:
-            self._store = store
+            self._store = self._deferring(store)
             self._vectors.clear()
             self._centroids.clear()
             self._documents = {d.template_id: d for d in documents}
@@ -201,9 +199,10 @@ class LanguageIndex:
                 self.revision = revision
             self._changed()
 
-    def _new_store(self):
-        store = make_store(self.embedder.dim, self._store_kind)
-        if hasattr(store, "defer_retrain"):  # grown past its size: retrained off the lock (_retrain_store)
+    @staticmethod
+    def _deferring(store):
+        """A store that, grown past its size, is retrained off the lock (``_retrain_store``)."""
+        if hasattr(store, "defer_retrain"):
             store.defer_retrain = True
         return store
 
@@ -554,10 +553,8 @@ class LanguageIndex:
             docs = json.loads((folder / "documents.json").read_text())
         except (OSError, ValueError, RuntimeError):
             return False
-        if hasattr(store, "defer_retrain"):
-            store.defer_retrain = True
         with self._lock:
-            self._store = store
+            self._store = self._deferring(store)
             self._documents = {d["template_id"]: Document(d["template_id"], d["title"], d["text"], tuple(d["triggers"]),
                                                           d.get("team_id")) for d in docs}
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))

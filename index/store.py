@@ -139,9 +139,10 @@ class FaissStore:
         fresh = FaissStore(self.dim, index, self.approximate_above)
         fresh.defer_retrain = True
         for ids, rows in self._journal or ():
-            fresh.remove(ids)
-            if rows is not None:
-                fresh.add(ids, rows)
+            if rows is None:
+                fresh.remove(ids)
+            else:
+                fresh.add(ids, rows)  # replaces what the ids held
         self._index, self._journal = fresh._index, None
         self._trained_at = len(self)
         self.retrain_due = fresh.retrain_due

@@ -40,28 +40,40 @@ VECTOR_C = 32.0
 NGRAM_C = 30.0
 
 
+def written_examples(lang) -> dict[str, list[str]]:
+    """A language's ``etiquette/train.yaml``: category → sentences, checked (the tone score reads it too)."""
+    path = lang.folder / "etiquette" / "train.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for label, sentences in data.items():
+        if label not in CATEGORIES and label != "clean":
+            raise ValueError(f"{path}: unknown category {label!r}")
+        for sentence in sentences:
+            if not isinstance(sentence, str):  # "a: b" unquoted is a mapping in YAML
+                raise TypeError(f"{path}, {label}: not a sentence (quote it): {sentence!r}")
+    return data
+
+
+def library_sentences(languages, responses: Path) -> list[tuple[str, str]]:
+    """The starter library's reply sentences, rendered with sample values, with their language."""
+    renderer = SandboxedRenderer()
+    library, _ = read_library(responses, [lang.code for lang in languages])
+    return [(sentence, template.language) for template in library
+            for _, sentence in split_sentences(renderer.render(template.body, SAMPLE_VARIABLES).text)]
+
+
 def training_sentences(languages, responses: Path) -> tuple[list[str], list[str], list[str]]:
     """Texts, their labels and their language codes."""
     texts, labels, codes = [], [], []
     for lang in languages:
-        data = yaml.safe_load((lang.folder / "etiquette" / "train.yaml").read_text(encoding="utf-8"))
-        for label, sentences in data.items():
-            if label not in CATEGORIES and label != "clean":
-                raise ValueError(f"{lang.folder}/etiquette/train.yaml: unknown category {label!r}")
-            for s in sentences:
-                if not isinstance(s, str):  # "a: b" unquoted is a mapping in YAML
-                    raise TypeError(f"{lang.folder}/etiquette/train.yaml, {label}: not a sentence (quote it): {s!r}")
+        for label, sentences in written_examples(lang).items():
             texts += sentences
             labels += [label] * len(sentences)
             codes += [lang.code] * len(sentences)
-    renderer = SandboxedRenderer()
-    library, _ = read_library(responses, [lang.code for lang in languages])
-    for template in library:
-        for _, sentence in split_sentences(renderer.render(template.body, SAMPLE_VARIABLES).text):
-            if len(sentence) > 15:
-                texts.append(sentence)
-                labels.append("clean")
-                codes.append(template.language)
+    for sentence, code in library_sentences(languages, responses):
+        if len(sentence) > 15:
+            texts.append(sentence)
+            labels.append("clean")
+            codes.append(code)
     return texts, labels, codes
 
 

@@ -24,10 +24,9 @@ import random
 from pathlib import Path
 
 import numpy as np
-import yaml
 from sklearn.linear_model import Ridge
 
-from service.checks.tone import Strategies, ToneHead, split_sentences
+from service.checks.tone import Strategies, ToneHead
 from service.languages import POLITENESS_STRATEGIES
 
 log = logging.getLogger("tact.train")
@@ -64,20 +63,14 @@ def _written(languages, responses: Path, impolite: float, polite: float) -> list
     """The etiquette training sentences, and the starter library's own reply sentences as polite
     ones (without them short polite Russian sentences scored low: Russian otherwise comes from
     toxic comments, which are short)."""
-    from service.library.files import read_library
-    from service.library.rendering import SAMPLE_VARIABLES, SandboxedRenderer
+    from service.checks.etiquette_training import library_sentences, written_examples
 
     out = []
     for lang in languages:
-        data = yaml.safe_load((lang.folder / "etiquette" / "train.yaml").read_text(encoding="utf-8"))
+        data = written_examples(lang)
         for label in (*IMPOLITE_CATEGORIES, "clean"):
-            out += [(str(s), polite if label == "clean" else impolite, lang.code) for s in data.get(label) or ()]
-    renderer = SandboxedRenderer()
-    library, _ = read_library(responses, [lang.code for lang in languages])
-    for template in library:
-        for _, sentence in split_sentences(renderer.render(template.body, SAMPLE_VARIABLES).text):
-            out.append((sentence, polite, template.language))
-    return out
+            out += [(s, polite if label == "clean" else impolite, lang.code) for s in data.get(label) or ()]
+    return out + [(sentence, polite, code) for sentence, code in library_sentences(languages, responses)]
 
 
 def _split(groups: list[Group]) -> tuple[list[Example], list[Example]]:
