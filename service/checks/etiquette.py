@@ -13,9 +13,7 @@ sentences flagged. The reason and the softer rewrite come from the language's ``
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -67,21 +65,42 @@ def word_ngrams(text: str, low: int, high: int) -> list[str]:
 class NgramFeatures:
     """TF-IDF over character or word n-grams (sublinear tf, l2 norm), as scikit-learn computes it."""
 
+    # Words whose character n-gram columns are kept (a draft's words recur across sentences, edits
+    # and drafts): the cache is dropped whole when it reaches this size.
+    WORD_CACHE = 50_000
+
     def __init__(self, vocabulary: list[str], idf: np.ndarray, low: int, high: int, analyzer=char_wb_ngrams) -> None:
         self.index = {gram: i for i, gram in enumerate(vocabulary)}
         self.idf = idf.astype(np.float32)
         self.low, self.high = low, high
         self.analyzer = analyzer
+        self._words: dict[str, np.ndarray] = {}
+
+    def _columns(self, text: str) -> np.ndarray:
+        """The vocabulary columns of the text's n-grams, one entry per occurrence. Character
+        n-grams never cross a word (``char_wb``), so they are looked up a word at a time and kept
+        per word: measured on the 1,000-character bench drafts, 10 → 3 ms of a check's local time."""
+        if self.analyzer is not char_wb_ngrams:
+            return np.array([self.index[g] for g in self.analyzer(text, self.low, self.high) if g in self.index], np.int64)
+        parts = []
+        for word in _SPACES.sub(" ", text.lower()).split():
+            columns = self._words.get(word)
+            if columns is None:
+                columns = np.array([self.index[g] for g in char_wb_ngrams(word, self.low, self.high) if g in self.index],
+                                   np.int64)
+                if len(self._words) >= self.WORD_CACHE:
+                    self._words = {}
+                self._words[word] = columns
+            parts.append(columns)
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     def rows(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per text, the TF-IDF row as (column indices, values): a draft's sentences touch a few
         hundred of tens of thousands of n-grams."""
         out = []
         for text in texts:
-            found = [(self.index[g], c) for g, c in Counter(self.analyzer(text, self.low, self.high)).items()
-                     if g in self.index]
-            columns = np.array([i for i, _ in found], np.int64)
-            values = np.array([1.0 + math.log(c) for _, c in found], np.float32) * self.idf[columns]
+            columns, counts = np.unique(self._columns(text), return_counts=True)
+            values = (1.0 + np.log(counts.astype(np.float32))) * self.idf[columns]
             norm = float(np.linalg.norm(values))
             out.append((columns, values / norm if norm else values))
         return out
