@@ -136,12 +136,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server, url = start_server(Path(tmp), token, grammar=False, timeout=300)
         try:
+            probe = suggest_bench.starter_probe(url, token)
             en_index, _ = suggest_bench.build(data.bitext(10), en)
             queries = [q for q, _ in random.Random(3).sample(data.bitext(10).queries, 300)]
             lat = suggest_bench.latency_over_http(url, token, queries, served, en_index)
         finally:
             server.terminate()
             server.wait(30)
+    lines += ["## Starter library: customer messages, language not given", "",
+              "Customer messages written for the benchmark from the templates' titles only, in several voices (polite, terse or "
+              "misspelt, upset and long), one reply right for each (bench/probe/messages.yaml). Sent to `/suggest` over HTTP "
+              "without a language against the starter library as a new team gets it.", "",
+              "| language | messages | language detected | top-1 | top-3 | right first but `no_match` |", "|---|---|---|---|---|---|"]
+    for language, r in probe.items():
+        lines.append(f"| {language} | {r['queries']} | {pct(r['language'])} | **{pct(r['top1'])}** | {pct(r['top3'])} | {pct(r['no_match'])} |")
+    lines.append("")
+    print(" ", probe, flush=True)
     ratio = lat["suggest_p50"] / lat["bare_p50"]
     lines += ["## Suggestions: speed", "",
               f"{lat['requests']} sequential Bitext messages. `/suggest` over HTTP (auth, language given, classifier + BM25 ranking, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -271,3 +272,48 @@ def learning_curve(intents: IntentSet, embedder: Embedder, steps=(5, 10, 20), se
     editing, which makes the message a learned trigger with no lead action), top-1 on the messages
     that were not picked."""
     return {n: promoted_picks(intents, embedder, per_intent=n, seed=seed) for n in steps}
+
+
+PROBE = Path(__file__).parent / "probe" / "messages.yaml"
+
+
+def starter_probe(base_url: str, token: str, probe: Path = PROBE) -> dict:
+    """The starter library as a new team gets it, over HTTP with the language not given: customer
+    messages written for the benchmark in several voices (bench/probe/), one translation group
+    each. Per detected-or-not language: top-1, top-3, how often the language was detected right
+    and how often the right reply came back as ``no_match``."""
+    import httpx
+    import yaml
+
+    messages = yaml.safe_load(probe.read_text(encoding="utf-8"))
+    headers = {"Authorization": f"Bearer {token}"}
+    out: dict[str, dict] = {}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the library's classifiers train after the first import
+            indexes = client.get("/health").json().get("indexes", {})
+            if indexes and all(i.get("classifier") for i in indexes.values()):
+                break
+            time.sleep(0.5)
+        listed = client.get("/api/v1/templates", params={"limit": 500})
+        listed.raise_for_status()
+        body = listed.json()
+        items = body["items"] if isinstance(body, dict) else body
+        group = {t["id"]: t["translation_group"] for t in items}
+        for name, by_language in messages.items():
+            for language, texts in by_language.items():
+                row = out.setdefault(language, {"queries": 0, "top1": 0, "top3": 0, "language": 0, "no_match": 0})
+                for text in texts:
+                    response = client.post("/api/v1/suggest", json={"message": text})
+                    response.raise_for_status()
+                    answer = response.json()
+                    groups = [group.get(s["template_id"]) for s in answer["suggestions"]]
+                    row["queries"] += 1
+                    row["language"] += answer["language"] == language
+                    row["top1"] += bool(groups) and groups[0] == name
+                    row["top3"] += name in groups[:3]
+                    row["no_match"] += answer["no_match"] and bool(groups) and groups[0] == name
+    for row in out.values():
+        for key in ("top1", "top3", "language", "no_match"):
+            row[key] /= row["queries"]
+    return out
