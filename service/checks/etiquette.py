@@ -79,7 +79,8 @@ class NgramFeatures:
     def _columns(self, text: str) -> np.ndarray:
         """The vocabulary columns of the text's n-grams, one entry per occurrence. Character
         n-grams never cross a word (``char_wb``), so they are looked up a word at a time and kept
-        per word: measured on the 1,000-character bench drafts, 10 → 3 ms of a check's local time."""
+        per word: measured on the 1,000-character bench drafts (12 sentences), both n-gram models
+        2.5–2.9 → 1.2 ms once the words were seen, 2.5 ms when none were."""
         if self.analyzer is not char_wb_ngrams:
             return np.array([self.index[g] for g in self.analyzer(text, self.low, self.high) if g in self.index], np.int64)
         parts = []
