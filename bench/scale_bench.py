@@ -207,7 +207,6 @@ def main() -> None:
     args = parser.parse_args()
     lines = run(tuple(int(s) for s in args.sizes.split(",")), args.import_templates)
     print("\n".join(lines))
-    Path("bench/SCALE.md").write_text("\n".join(lines) + "\n")
     # bench/REPORT.md ends with this section (bench.run keeps it when it rewrites the rest)
     report = Path("bench/REPORT.md")
     head = report.read_text(encoding="utf-8").split(SECTION)[0].rstrip() if report.exists() else "# Benchmark report"

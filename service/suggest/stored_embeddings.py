@@ -90,9 +90,11 @@ def prune_embeddings(db: Database, models: set[str], live: set[str]) -> int:
     encode, never a wrong answer. Other models' vectors are left to the replicas serving them."""
     E = embeddings
     removed = 0
+    # streamed: only the dead pairs are held, not one row object per stored vector (1.1 M at 100,000 templates)
+    query = sa.select(E.c.model, E.c.text_hash).where(E.c.model.in_(sorted(models)))
     with db.connect() as conn:
-        dead = [(r.model, r.text_hash) for r in conn.execute(sa.select(E.c.model, E.c.text_hash).where(E.c.model.in_(sorted(models))))
-                if r.text_hash not in live]
+        rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(query)
+        dead = [(r.model, r.text_hash) for r in rows if r.text_hash not in live]
     for start in range(0, len(dead), CHUNK):
         chunk = dead[start:start + CHUNK]
         with db.begin() as conn:

@@ -107,4 +107,3 @@ def test_a_model_change_re_embeds_in_the_background_while_the_old_index_serves(t
     assert json.loads((tmp_path / "index" / "en" / "manifest.json").read_text())["model"] == "model-b"
     search.stop()
     db.dispose()
-
