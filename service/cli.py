@@ -129,7 +129,7 @@ def cmd_train_tone(args) -> int:
     from service.languages import load_languages
 
     settings = Settings.from_env()
-    embedder = load_embedder(settings.models.tone)
+    embedder = load_embedder(settings.models.tone, settings.models.engine)
     head = train_tone(Path(args.evaldata), embedder, load_languages(("en", "ru"), settings.language_dirs),
                       settings.starter_library_dir)
     out = Path(args.output) if args.output else HEAD_PATH
@@ -147,7 +147,7 @@ def cmd_train_etiquette(args) -> int:
     settings = Settings.from_env()
     languages = load_languages(settings.languages, settings.language_dirs)
     out = Path(args.output) if args.output else HEAD_PATH
-    train_etiquette(languages, load_embedder(settings.models.tone), settings.starter_library_dir, out)
+    train_etiquette(languages, load_embedder(settings.models.tone, settings.models.engine), settings.starter_library_dir, out)
     return 0
 
 
@@ -161,8 +161,9 @@ def cmd_models_check(args) -> int:
     specs = [settings.models.by_language.get(lang.code, lang.model) for lang in languages] + [settings.models.tone]
     for spec in dict.fromkeys(specs):
         print(f"loading {spec} …", flush=True)
-        vector = load_embedder(spec).encode(["hello"])
-        print(f"  {spec}: dim {vector.shape[1]}", flush=True)
+        embedder = load_embedder(spec, settings.models.engine)
+        vector = embedder.encode(["hello"])
+        print(f"  {spec}: dim {vector.shape[1]}, engine {getattr(embedder, 'engine', 'numpy')}", flush=True)
     return 0
 
 

@@ -82,7 +82,7 @@ class Resources:
                 db.release(STARTER_IMPORTED)  # the next start tries again
                 raise
         detector = LanguageDetector(languages)
-        embedders = Embedders()
+        embedders = Embedders(settings.models.engine)
         search = SearchIndexes(settings, languages, library, embedders)
         search.open()
         search.start_sync()

