@@ -219,7 +219,12 @@ class LanguageIndex:
         if getattr(self._store, "retrain_due", False) and not self._store_retraining:
             self._store_retraining = True
             store = self._store
-            build = store.begin_retrain()
+            # The rows as they are now, gathered off the lock: each template's array is replaced on
+            # an edit, never written in place, so references taken here stay this moment's rows.
+            held = list(self._vectors.items())
+            build = store.begin_retrain(lambda: (
+                self._row_ids([t for t, _ in held], [len(r) for _, r in held]),
+                np.ascontiguousarray(np.vstack([r for _, r in held]), dtype=np.float32)))
             threading.Thread(target=self._retrain_store, args=(store, build), daemon=True,
                              name=f"tact-store-{self.language}").start()
 

@@ -127,12 +127,18 @@ class FaissStore:
         self._index = self._build_ivf(ids, rows)
         self._trained_at = len(ids)
 
-    def begin_retrain(self):
+    def begin_retrain(self, snapshot=None):
         """Under the owner's lock: snapshot the vectors and start recording changes. Returns the
-        build to run off the lock; hand its result to ``finish_retrain`` (or call ``abort_retrain``)."""
-        ids, rows = self._all()
+        build to run off the lock; hand its result to ``finish_retrain`` (or call ``abort_retrain``).
+
+        ``snapshot``: a callable giving (ids, rows) as they are now, run with the build off the
+        lock — for an owner that keeps its own copy of the rows, so the lock is not held while
+        every row is read out of the index (0.8 s at 1.1 M vectors)."""
         self._journal, self.retrain_due = [], False
-        return lambda: self._build_ivf(ids, rows)
+        if snapshot is None:
+            ids, rows = self._all()
+            return lambda: self._build_ivf(ids, rows)
+        return lambda: self._build_ivf(*snapshot())
 
     def finish_retrain(self, index: faiss.Index) -> None:
         """Under the owner's lock: replay what changed since the snapshot onto the new index and swap it in."""
