@@ -329,6 +329,14 @@ class ConcatEmbedder:
 ENGINES = ("onnx", "torch")
 
 
+def engine_of(embedder) -> str:
+    """What runs a loaded model: "onnx", "torch", "numpy" (USE), or "a+b" for models side by side."""
+    embedder = getattr(embedder, "inner", embedder)  # MicroBatcher
+    if isinstance(embedder, ConcatEmbedder):
+        return "+".join(engine_of(part) for part in embedder.parts)
+    return getattr(embedder, "engine", "numpy")
+
+
 def load_embedder(spec: str, engine: str = "onnx") -> Embedder:
     """``engine`` runs sentence-transformers models (``onnx`` or ``torch``); USE has its own."""
     if engine not in ENGINES:

