@@ -154,9 +154,11 @@ def cmd_train_etiquette(args) -> int:
 def cmd_models_check(args) -> int:
     """Load every configured model once: ``make setup`` proves they are installed and offline."""
     from index.embedder import engine_of, load_embedder
+    from service.core.logs import configure
     from service.languages import load_languages
 
     settings = Settings.from_env()
+    configure(settings.log_level)  # model assembly and ONNX export log their progress
     languages = load_languages(settings.languages, settings.language_dirs)
     specs = [settings.models.by_language.get(lang.code, lang.model) for lang in languages] + [settings.models.tone]
     for spec in dict.fromkeys(specs):
