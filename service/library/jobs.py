@@ -47,6 +47,14 @@ class ImportJobs:
     def __init__(self, db: Database, library: TemplateService) -> None:
         self._db = db
         self._library = library
+        # SQLite has one writer: while an import's save transaction is open, another connection's
+        # write (its own progress row, a cancel) waits for it and fails after the 30 s busy timeout —
+        # measured, a 10,000-template CSV failed at its first "saving" progress. So the job this
+        # process runs keeps its progress and a cancel in memory too, and on SQLite the progress
+        # of the save is not written while it runs (PostgreSQL writes it: any replica may ask).
+        self._sqlite = db.engine.dialect.name == "sqlite"
+        self._live: dict[str, dict[str, Any]] = {}
+        self._cancels: set[str] = set()
         self._queue: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="tact-import", daemon=True)
         self._worker.start()
@@ -73,7 +81,12 @@ class ImportJobs:
             row = conn.execute(sa.select(J).where(J.c.id == job_id, POLICY.own_team(principal, J.c.team_id))).first()
         if row is None:
             raise NotFound(f"import {job_id} does not exist")
-        return _view(row)
+        view = _view(row)
+        live = self._live.get(job_id)
+        if live and view["status"] not in FINISHED:
+            view.update(live, progress=round(live["done"] / live["total"], 4) if live["total"] else 0.0)
+            view["cancel_requested"] = view["cancel_requested"] or job_id in self._cancels
+        return view
 
     def cancel(self, job_id: str, principal: Principal) -> dict:
         job = self.get(job_id, principal)
@@ -81,7 +94,10 @@ class ImportJobs:
             raise Conflict(f"import {job_id} has already {'finished' if job['status'] == 'done' else job['status']}")
         if job["phase"] == "indexing":
             raise Conflict(f"import {job_id} is saved already; it can no longer be cancelled")
-        self._update(job_id, cancel_requested=True)
+        if job_id in self._live:
+            self._cancels.add(job_id)  # this process runs it: seen at the next chunk, whatever the database does
+        if not (self._sqlite and job_id in self._live):
+            self._update(job_id, cancel_requested=True)
         return self.get(job_id, principal)
 
     def close(self) -> None:
@@ -94,6 +110,8 @@ class ImportJobs:
             conn.execute(J.update().where(J.c.id == job_id).values(updated_at=utcnow(), **values))
 
     def _cancel_requested(self, job_id: str) -> bool:
+        if job_id in self._cancels:
+            return True
         with self._db.connect() as conn:
             return bool(conn.execute(sa.select(J.c.cancel_requested).where(J.c.id == job_id)).scalar())
 
@@ -115,12 +133,22 @@ class ImportJobs:
             self._update(job_id, status="cancelled", phase="finished", finished_at=utcnow())
             return
         self._update(job_id, status="running", phase="validating")
+        self._live[job_id] = {"phase": "validating", "done": 0, "total": len(items)}
+        try:
+            self._execute_live(job_id, items, principal)
+        finally:
+            self._live.pop(job_id, None)
+            self._cancels.discard(job_id)
 
+    def _execute_live(self, job_id: str, items: list[ImportItem], principal: Principal) -> None:
         def progress(phase: str, done: int, total: int) -> None:
-            self._update(job_id, phase=phase, done=done, total=total)
+            self._live[job_id] = {"phase": phase, "done": done, "total": total}
+            if not (self._sqlite and phase == "saving"):  # inside the save's transaction (see __init__)
+                self._update(job_id, phase=phase, done=done, total=total)
             log.info("import progress", extra={"job": job_id, "phase": phase, "done": done, "total": total})
 
         def on_saved() -> None:  # from here on the import happens whatever the client asks
+            self._live[job_id] = {"phase": "indexing", "done": 0, "total": len(items)}
             self._update(job_id, phase="indexing", done=0)
 
         try:

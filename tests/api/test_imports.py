@@ -28,15 +28,27 @@ def wait(client, headers, job_id, until=("done", "failed", "cancelled"), seconds
 
 
 def test_a_csv_import_runs_as_a_job_with_progress(client, resources):
+    """1,200 rows: the save reports progress every 500 inside its transaction — on SQLite that
+    progress write once waited for the save's own lock and failed the job after 30 s."""
     lead = token_for(resources, "lead", "imports-a")
     rows = [{"title": f"Locker {n}", "language": "en", "body": f"Hello, locker {n} is ready for you.",
-             "triggers": f"locker {n} code\nwhere is locker {n}", "shortcut": f"locker-{n}"} for n in range(300)]
+             "triggers": f"locker {n} code\nwhere is locker {n}", "shortcut": f"locker-{n}"} for n in range(1200)]
     started = client.post("/api/v1/imports", headers=lead, params={"format": "csv"}, content=csv_of(rows))
     assert started.status_code == 202, started.text
     job = started.json()
-    assert job["status"] in ("queued", "running") and job["total"] == 300
+    assert job["status"] in ("queued", "running") and job["total"] == 1200
+    seen = set()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        polled = client.get(f"/api/v1/imports/{job['id']}", headers=lead).json()
+        seen.add(polled["phase"])
+        if polled["status"] in ("done", "failed", "cancelled"):
+            break
+        assert 0.0 <= polled["progress"] <= 1.0
+        time.sleep(0.05)
     done = wait(client, lead, job["id"])
-    assert done["status"] == "done" and done["progress"] == 1.0 and len(done["result"]["created"]) == 300, done
+    assert done["status"] == "done" and done["progress"] == 1.0 and len(done["result"]["created"]) == 1200, done
+    assert "indexing" in seen or "saving" in seen, seen  # progress was visible while it ran
     found = client.post("/api/v1/suggest", headers=lead, json={"message": "where is locker 123", "language": "en", "k": 3}).json()
     assert "Locker 123" in [s["title"] for s in found["suggestions"]]
     other = token_for(resources, "lead", "imports-b")
