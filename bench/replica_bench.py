@@ -29,7 +29,7 @@ TOKEN = "replica-bench-token"
 H = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def _top(url: str, message: str) -> int | None:
+def top_suggestion(url: str, message: str) -> int | None:
     response = httpx.post(f"{url}/api/v1/suggest", headers=H, timeout=30, json={"message": message, "language": "en", "k": 1})
     hits = response.json().get("suggestions") or []
     return hits[0]["template_id"] if hits else None
@@ -49,7 +49,7 @@ def lag(urls: list[str], edits: int) -> list[float]:
             "title": f"Lag probe {n}", "language": "en", "body": f"Probe {n}.",
             "triggers": [f"wombat harbour ferry pass {n}", f"wombat ferry pass number {n}"]}).json()
         began = time.monotonic()
-        while _top(target, f"wombat harbour ferry pass {n}") != created["id"]:
+        while top_suggestion(target, f"wombat harbour ferry pass {n}") != created["id"]:
             if time.monotonic() - began > 30:
                 raise RuntimeError(f"edit {n} not seen after 30 s")
             time.sleep(0.02)
@@ -98,6 +98,7 @@ def writers(urls: list[str], started: dict, database: str, folder: Path, edits: 
     process.kill()
     process.wait(30)
     killed_at = sum(acknowledged.values())
+    (folder / "replica2-again").mkdir(exist_ok=True)
     started[2] = start_server(folder / "replica2-again", TOKEN, grammar=False, env={"TACT_DATABASE_URL": database})
     urls[2] = started[2][1]
     while sum(acknowledged.values()) < edits:
@@ -106,12 +107,14 @@ def writers(urls: list[str], started: dict, database: str, folder: Path, edits: 
     for thread in threads:
         thread.join(60)
     seconds = time.monotonic() - began
-    lost = misnumbered = 0
+    lost = misnumbered = phantom = 0
     for template_id in ids:
         numbers = [v["version"] for v in httpx.get(f"{urls[0]}/api/v1/templates/{template_id}/versions",
                                                    headers=H, timeout=60).json()]
         misnumbered += numbers != list(range(1, len(numbers) + 1))
         lost += max(0, acknowledged[template_id] - (len(numbers) - 1))
+        # beyond the acknowledged edits, only those whose answer the kill cut off may be there
+        phantom += max(0, (len(numbers) - 1) - acknowledged[template_id] - uncertain[template_id])
     for n, template_id in enumerate(ids):
         httpx.put(f"{urls[n % 3]}/api/v1/templates/{template_id}", headers=H, timeout=30,
                   json={"triggers": [f"shared question number {n}", f"platypus canoe licence form {n}"]}).raise_for_status()
@@ -119,11 +122,12 @@ def writers(urls: list[str], started: dict, database: str, folder: Path, edits: 
     missing = {(url, n) for url in urls for n in range(len(ids))}
     while missing and time.monotonic() < deadline:
         for url, n in sorted(missing):
-            if _top(url, f"platypus canoe licence form {n}") == ids[n]:
+            if top_suggestion(url, f"platypus canoe licence form {n}") == ids[n]:
                 missing.discard((url, n))
         time.sleep(0.2)
     return {"acknowledged": sum(acknowledged.values()), "uncertain": sum(uncertain.values()), "killed_at": killed_at,
-            "seconds": seconds, "lost": lost, "misnumbered": misnumbered, "not_suggested": len(missing)}
+            "seconds": seconds, "lost": lost, "misnumbered": misnumbered, "phantom": phantom,
+            "not_suggested": len(missing)}
 
 
 def run(server_url: str, lag_edits: int, edits: int) -> list[str]:
@@ -147,7 +151,6 @@ def run(server_url: str, lag_edits: int, edits: int) -> list[str]:
         print("replica lag …", flush=True)
         lags = lag(urls, lag_edits)
         print("  p50", statistics.median(lags), "p99", _percentile(lags, 99), flush=True)
-        (folder / "replica2-again").mkdir()
         print("writers …", flush=True)
         w = writers(urls, started, database, folder, edits)
         print(" ", w, flush=True)
