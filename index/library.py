@@ -31,6 +31,7 @@ from index.ranking import (
     fuse,
 )
 from index.store import load_store, make_store
+from index.twins import Twins
 
 SLOTS = 1024
 MAX_TRIGGERS = SLOTS - 1
@@ -102,6 +103,7 @@ class LanguageIndex:
         self._vectors: dict[int, np.ndarray] = {}
         self._centroids: dict[int, np.ndarray] = {}  # unit mean of each template's vectors (ranking features)
         self._documents: dict[int, Document] = {}
+        self._twins = Twins()  # identical templates: learnt from once, ranked once
         self._stopwords = stopwords
         self._lexical = LexicalIndex(stopwords)
         self._derived_generation = -1  # the generation BM25 and the threshold were last built for
@@ -157,6 +159,7 @@ class LanguageIndex:
             self._vectors.clear()
             self._centroids.clear()
             self._documents = {d.template_id: d for d in documents}
+            self._twins = Twins.of(documents, self._documents.__getitem__)
             self._keep_rows(template_ids, counts, vectors)
             self.revision = revision
             self._changed(upkeep_now=True)
@@ -188,12 +191,17 @@ class LanguageIndex:
             old_ids = [self._ids_of(t) for t in gone]
             if old_ids:
                 self._store.remove(np.concatenate(old_ids))
+            for template_id in gone:
+                if template_id in self._documents:
+                    self._twins.discard(self._documents[template_id])
             for template_id in removed:
                 self._documents.pop(template_id, None)
                 self._vectors.pop(template_id, None)
                 self._centroids.pop(template_id, None)
             for document in documents:
                 self._documents[document.template_id] = document
+            for document in documents:
+                self._twins.add(document, self._documents.__getitem__)
             self._put_all([t for t, _ in texts], [len(ts) for _, ts in texts], vectors)
             if revision is not None:
                 self.revision = revision
@@ -274,7 +282,7 @@ class LanguageIndex:
         with self._lock:
             generation = self._generation
             texts = {t: d.lexical_text() for t, d in self._documents.items()}
-            groups = list(self._vectors.values())
+            groups = [rows for t, rows in self._vectors.items() if not self._twins.is_copy(t)]
         lexical = LexicalIndex(self._stopwords)
         lexical.build(texts)
         threshold = calibrate_threshold(groups, self.settings)
@@ -338,7 +346,8 @@ class LanguageIndex:
             # (three replicas refitting on each of a stream of edits saturated two cores and
             # delayed their following the change log by seconds).
             with self._lock:
-                documents, vectors = dict(self._documents), dict(self._vectors)
+                documents = dict(self._documents)
+                vectors = {t: rows for t, rows in self._vectors.items() if not self._twins.is_copy(t)}
             # one BLAS thread, as the classifier's fit: BLAS's own threads are not niced with this
             # one and took the cores from replicas following the change log
             with threadpool_limits(1):
@@ -367,8 +376,9 @@ class LanguageIndex:
     def _training_set(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._vectors:
             return np.zeros(0, np.int64), np.zeros((0, self.embedder.dim), np.float32)
-        labels = np.concatenate([np.full(len(v), t, np.int64) for t, v in self._vectors.items()])
-        return labels, np.vstack(list(self._vectors.values()))
+        learnt = [(t, v) for t, v in self._vectors.items() if not self._twins.is_copy(t)]
+        labels = np.concatenate([np.full(len(v), t, np.int64) for t, v in learnt])
+        return labels, np.vstack([v for _, v in learnt])
 
     @property
     def classifier_fresh(self) -> bool:
@@ -442,14 +452,17 @@ class LanguageIndex:
         visible = self._visible(teams)
         if hits is None:
             hits = self._nearest(query[None, :], teams)[0]
-        nearest = {t: h[0] for t, h in hits.items()}
         # BM25 is rebuilt in the background once edits pause: until then it does not know the newest
         # templates and would lift older ones sharing their words above them, so it waits.
         lexical = ({t: v for t, v in self._lexical.scores(text).items() if visible(t)}
                    if self._derived_generation == self._generation else {})
+        if len(self._twins):
+            hits, lexical = self._one_each(hits, visible), self._one_each(lexical, visible)
+        nearest = {t: h[0] for t, h in hits.items()}
         if self.classifier_fresh:
             mode = "classifier"
-            base = {t: p for t, p in self._classifier.probabilities(query).items() if visible(t)}
+            # the classifier knows one of each group of twins: its probability goes to the copy shown
+            base = self._one_each(self._classifier.probabilities(query), visible)
         elif self._reranker is not None and hits:
             # no classifier (a large library, or retraining): the candidates re-ranked by how
             # the nearest vectors fall on them (CandidateRanker, fitted on the library itself)
@@ -479,6 +492,24 @@ class LanguageIndex:
         unsure = no_match or (confidence is not None and confidence < self._confidence.unsure)
         return SearchResult(hits, no_match, round(self._threshold, 4), mode,
                             confidence=None if confidence is None else round(confidence, 4), unsure=unsure)
+
+    def _one_each(self, scores: dict, visible) -> dict:
+        """``scores`` with one visible template per group of twins (they score the same)."""
+        out = {}
+        for t, value in scores.items():
+            if self._twins.grouped(t):
+                t = self._shown(t, visible)
+                if t is None or t in out:
+                    continue
+            elif not visible(t):
+                continue
+            out[t] = value
+        return out
+
+    def _shown(self, template_id: int, visible) -> int | None:
+        """The twin a caller sees: its team's own copy before the shared one, then the oldest."""
+        seen = [m for m in self._twins.members(template_id) if visible(m)]
+        return min(seen, key=lambda m: (self._documents[m].team_id is None, m)) if seen else None
 
     def _locked_search(self, queries: np.ndarray, k: int):
         """The store searched as requests search it, in short turns under the lock (writers
@@ -565,6 +596,7 @@ class LanguageIndex:
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
                              for tid, doc in self._documents.items()}
             self._centroids = {tid: _unit(rows.mean(axis=0)) for tid, rows in self._vectors.items()}
+            self._twins = Twins.of(self._documents.values(), self._documents.__getitem__)
             self.revision = manifest.get("revision", "") if expected_revision is None else expected_revision
             self._changed(upkeep_now=True)
             self._saved_generation = self._generation

@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from index.library import Document, LanguageIndex, fit_confidence
 from index.ranking import ConfidenceModel
 from service.library.files import read_library
+from tests.unit.test_team_search import HashEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,3 +113,45 @@ def test_fitted_ranking_models_travel_with_the_saved_index(split, tmp_path):
     np.testing.assert_allclose(again._reranker.coef, index._reranker.coef)
     text, _ = answerable[0]
     assert again.search(text, k=3).confidence == pytest.approx(index.search(text, k=3).confidence, abs=1e-4)
+
+
+def test_a_teams_copy_of_the_library_neither_splits_confidence_nor_shows_twice(split, minilm):
+    """A team that imported the shared library to adapt it holds a copy of every template. Ranked
+    as two, each copy got half the classifier's probability (measured in the API suite: "I forgot
+    my password and the reset link never arrives" fell to 0.26, below the unsure line) and the
+    same reply showed twice. Identical templates are learnt from once and shown once: the team's
+    own copy to its agents, the shared one to other teams."""
+    index, answerable, _ = split
+    shared = index.documents()
+    copies = [Document(t + 1000, d.title, d.text, d.triggers, 7) for t, d in shared.items()]
+    doubled = LanguageIndex("en", minilm, stopwords="en")
+    doubled.rebuild(list(shared.values()) + copies, "test")
+    assert doubled.classifier_fresh and len(doubled._twins) == len(copies)
+    for text, n in answerable[:12]:
+        alone = index.search(text, k=3)
+        team = doubled.search(text, k=3, teams=frozenset({None, 7}))
+        other = doubled.search(text, k=3, teams=frozenset({None, 8}))
+        everyone = doubled.search(text, k=3)
+        assert [h.template_id for h in team.hits] == [h.template_id + 1000 for h in alone.hits]
+        assert [h.template_id for h in other.hits] == [h.template_id for h in alone.hits]
+        assert len({doubled.documents()[h.template_id].title for h in everyone.hits}) == 3  # no reply twice
+        # the confidence model fitted on the doubled library reads the same ranking the same way
+        assert team.confidence == pytest.approx(alone.confidence, abs=0.05), text
+        assert team.no_match == alone.no_match
+
+
+def test_twins_follow_edits_and_removals():
+    index = LanguageIndex("en", HashEmbedder())
+    index.rebuild([Document(1, "Refund", "refund sent", ("where is my refund",), None),
+                   Document(2, "Refund", "refund sent", ("where is my refund",), 5),
+                   Document(3, "Refund", "refund sent", ("where is my refund",), 6),
+                   Document(4, "Order", "order shipped", ("where is my order",), None)], "log:1")
+    shown = lambda teams: [h.template_id for h in index.search("where is my refund", k=2, teams=teams).hits]  # noqa: E731
+    assert shown(frozenset({None, 5})) == [2, 4] and shown(frozenset({None, 9})) == [1, 4]
+    index.remove(1)  # the first of the group goes: the others are still one reply
+    assert len(index._twins) == 1 and shown(frozenset({None, 6})) == [3, 4] and shown(frozenset({None, 9})) == [4]
+    index.upsert(Document(2, "Refund", "refund sent, in 5 days", ("where is my refund",), 5))  # team 5 adapts its copy
+    assert len(index._twins) == 0
+    assert shown(None)[:2] in ([2, 3], [3, 2])  # two different replies now
+    index.upsert(Document(2, "Refund", "refund sent", ("where is my refund",), 5))  # and back
+    assert len(index._twins) == 1 and shown(frozenset({None, 5})) == [2, 4]

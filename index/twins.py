@@ -1,0 +1,96 @@
+"""Templates that are the same reply: identical title, text and triggers (a team that imported the
+shared library to adapt it holds a copy of each template it has not changed yet).
+
+Ranked as two, copies split the classifier's probability between them (measured: "I forgot my
+password and the reset link never arrives" fell from confident to 0.26 once a team's copy of the
+starter library sat beside it), show the same reply twice, and teach the confidence model that a
+right answer was wrong. The index learns from one of each group (the canonical: the first seen)
+and ranks one per caller (its own team's copy before the shared one)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+
+class Content(Protocol):
+    template_id: int
+    title: str
+    text: str
+    triggers: tuple[str, ...]
+
+
+def content_of(document: Content) -> tuple:
+    return document.title, document.text, tuple(document.triggers)
+
+
+class Twins:
+    """Groups of identical templates, kept up to date edit by edit. Only groups of two or more
+    cost memory beyond one entry per distinct content."""
+
+    def __init__(self) -> None:
+        self._first: dict[int, int] = {}  # hash of a content → its canonical template
+        self._groups: dict[int, list[int]] = {}  # canonical → every member (itself first), 2 or more
+        self._canonical: dict[int, int] = {}  # member that is not canonical → its canonical
+
+    @classmethod
+    def of(cls, documents: Iterable[Content], lookup: Callable[[int], Content]) -> Twins:
+        twins = cls()
+        for document in documents:
+            twins.add(document, lookup)
+        return twins
+
+    def add(self, document: Content, lookup: Callable[[int], Content]) -> None:
+        """``lookup`` gives the current document of a template already added (for the equality
+        check behind the hash)."""
+        content = content_of(document)
+        key = hash(content)
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = document.template_id
+            return
+        if first == document.template_id or content_of(lookup(first)) != content:
+            return  # the same template again, or another content with the same hash: kept apart
+        self._groups.setdefault(first, [first]).append(document.template_id)
+        self._canonical[document.template_id] = first
+
+    def discard(self, document: Content) -> None:
+        """``document`` as it was added (before an edit replaces it)."""
+        template_id = document.template_id
+        canonical = self._canonical.pop(template_id, None)
+        if canonical is not None:
+            group = self._groups[canonical]
+            group.remove(template_id)
+            if len(group) == 1:
+                del self._groups[canonical]
+            return
+        key = hash(content_of(document))
+        if self._first.get(key) != template_id:
+            return
+        rest = [t for t in self._groups.pop(template_id, [template_id]) if t != template_id]
+        if not rest:
+            del self._first[key]
+            return
+        heir = self._first[key] = rest[0]
+        self._canonical.pop(heir, None)
+        for member in rest[1:]:
+            self._canonical[member] = heir
+        if len(rest) > 1:
+            self._groups[heir] = rest
+
+    def canonical(self, template_id: int) -> int:
+        return self._canonical.get(template_id, template_id)
+
+    def is_copy(self, template_id: int) -> bool:
+        """A member that is not its group's canonical: left out of what the index learns from."""
+        return template_id in self._canonical
+
+    def members(self, template_id: int) -> list[int]:
+        return self._groups.get(self.canonical(template_id), [template_id])
+
+    def grouped(self, template_id: int) -> bool:
+        return template_id in self._canonical or template_id in self._groups
+
+    def __len__(self) -> int:
+        """Copies beyond the first of each group."""
+        return len(self._canonical)
