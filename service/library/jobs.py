@@ -84,7 +84,7 @@ class ImportJobs:
         view = _view(row)
         live = self._live.get(job_id)
         if live and view["status"] not in FINISHED:
-            view.update(live, progress=round(live["done"] / live["total"], 4) if live["total"] else 0.0)
+            view.update(live, progress=_progress(live["done"], live["total"], view["status"]))
             view["cancel_requested"] = view["cancel_requested"] or job_id in self._cancels
         return view
 
@@ -167,7 +167,11 @@ class ImportJobs:
 
 def _view(row) -> dict:
     return {"id": row.id, "format": row.format, "status": row.status, "phase": row.phase, "done": row.done,
-            "total": row.total, "progress": round(row.done / row.total, 4) if row.total else (1.0 if row.status == "done" else 0.0),
+            "total": row.total, "progress": _progress(row.done, row.total, row.status),
             "cancel_requested": bool(row.cancel_requested), "result": loads(row.result, None), "error": row.error,
             "created_by": row.created_by, "created_at": aware(row.created_at), "updated_at": aware(row.updated_at),
             "finished_at": aware(row.finished_at)}
+
+
+def _progress(done: int, total: int, status: str) -> float:
+    return round(done / total, 4) if total else (1.0 if status == "done" else 0.0)
