@@ -1,11 +1,15 @@
-"""Templates that are the same reply: identical title, text and triggers (a team that imported the
-shared library to adapt it holds a copy of each template it has not changed yet).
+"""Templates that are the same reply to the same messages: a team's copy of a shared template
+(imported from the shared library, maybe adapted: a signature, the team's name in the body) has
+the title and the triggers of the original.
 
-Ranked as two, copies split the classifier's probability between them (measured: "I forgot my
-password and the reset link never arrives" fell from confident to 0.26 once a team's copy of the
-starter library sat beside it), show the same reply twice, and teach the confidence model that a
-right answer was wrong. The index learns from one of each group (the canonical: the first seen)
-and ranks one per caller (its own team's copy before the shared one)."""
+Ranked as two, the copies split the classifier's probability between them — for every caller,
+since the classifier knows all teams' templates: measured on the starter library (held-out
+triggers) with a team's adapted copy of each template, the mean confidence fell 0.387 → 0.204 for
+that team and for every other team as well, the share shown as "unsure" rose 0.196 → 0.413, and
+98 % of the team's top-3 lists showed a reply twice; with plain copies, "I forgot my password and
+the reset link never arrives" fell to 0.26. The index learns from one of each group (the first
+seen) and ranks one per caller: its own team's copy before the shared one. Templates without
+triggers are grouped only when their text is the same too (a title alone says little)."""
 
 from __future__ import annotations
 
@@ -21,11 +25,14 @@ class Content(Protocol):
 
 
 def content_of(document: Content) -> tuple:
-    return document.title, document.text, tuple(document.triggers)
+    """What makes two templates the same reply to the same messages."""
+    if document.triggers:
+        return document.title, tuple(document.triggers)
+    return document.title, document.text, ()
 
 
 class Twins:
-    """Groups of identical templates, kept up to date edit by edit. Only groups of two or more
+    """Groups of copies, kept up to date edit by edit. Only groups of two or more
     cost memory beyond one entry per distinct content."""
 
     def __init__(self) -> None:

@@ -115,15 +115,17 @@ def test_fitted_ranking_models_travel_with_the_saved_index(split, tmp_path):
     assert again.search(text, k=3).confidence == pytest.approx(index.search(text, k=3).confidence, abs=1e-4)
 
 
-def test_a_teams_copy_of_the_library_neither_splits_confidence_nor_shows_twice(split, minilm):
-    """A team that imported the shared library to adapt it holds a copy of every template. Ranked
-    as two, each copy got half the classifier's probability (measured in the API suite: "I forgot
-    my password and the reset link never arrives" fell to 0.26, below the unsure line) and the
-    same reply showed twice. Identical templates are learnt from once and shown once: the team's
-    own copy to its agents, the shared one to other teams."""
+@pytest.mark.parametrize("signature", ["", "\n\nBest regards, the ACME support team"])
+def test_a_teams_copy_of_the_library_neither_splits_confidence_nor_shows_twice(split, minilm, signature):
+    """A team that imported the shared library to adapt it holds a copy of every template, as is
+    or with its own signature. Ranked as two, each copy got half the classifier's probability, for
+    the team and for every other team (measured in the API suite: "I forgot my password and the
+    reset link never arrives" fell to 0.26, below the unsure line) and the same reply showed twice.
+    Copies (same title and triggers) are learnt from once and shown once: the team's own copy to
+    its agents, the shared one to other teams."""
     index, answerable, _ = split
     shared = index.documents()
-    copies = [Document(t + 1000, d.title, d.text, d.triggers, 7) for t, d in shared.items()]
+    copies = [Document(t + 1000, d.title, d.text + signature, d.triggers, 7) for t, d in shared.items()]
     doubled = LanguageIndex("en", minilm, stopwords="en")
     doubled.rebuild(list(shared.values()) + copies, "test")
     assert doubled.classifier_fresh and len(doubled._twins) == len(copies)
@@ -137,6 +139,7 @@ def test_a_teams_copy_of_the_library_neither_splits_confidence_nor_shows_twice(s
         assert len({doubled.documents()[h.template_id].title for h in everyone.hits}) == 3  # no reply twice
         # the confidence model fitted on the doubled library reads the same ranking the same way
         assert team.confidence == pytest.approx(alone.confidence, abs=0.05), text
+        assert other.confidence == pytest.approx(alone.confidence, abs=0.05), text
         assert team.no_match == alone.no_match
 
 
@@ -151,7 +154,12 @@ def test_twins_follow_edits_and_removals():
     index.remove(1)  # the first of the group goes: the others are still one reply
     assert len(index._twins) == 1 and shown(frozenset({None, 6})) == [3, 4] and shown(frozenset({None, 9})) == [4]
     index.upsert(Document(2, "Refund", "refund sent, in 5 days", ("where is my refund",), 5))  # team 5 adapts its copy
+    assert len(index._twins) == 1 and shown(frozenset({None, 5})) == [2, 4]  # still the same reply to the same messages
+    index.upsert(Document(2, "Refund", "refund sent", ("where is my refund", "refund status"), 5))  # it answers more
     assert len(index._twins) == 0
     assert shown(None)[:2] in ([2, 3], [3, 2])  # two different replies now
     index.upsert(Document(2, "Refund", "refund sent", ("where is my refund",), 5))  # and back
     assert len(index._twins) == 1 and shown(frozenset({None, 5})) == [2, 4]
+    # without triggers, a title alone does not make a copy
+    index.apply([Document(7, "Thanks", "thank you for writing", (), None), Document(8, "Thanks", "thanks, all sorted", (), 5)], [])
+    assert len(index._twins) == 1
