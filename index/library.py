@@ -58,6 +58,12 @@ class Document:
     text: str
     triggers: tuple[str, ...] = ()
     team_id: int | None = None  # None: every team's; a search names the teams its caller sees
+    # how many of ``triggers`` a lead wrote (the rest were learned from sent replies); None: all
+    own_triggers: int | None = None
+
+    @property
+    def lead_triggers(self) -> tuple[str, ...]:
+        return self.triggers if self.own_triggers is None else self.triggers[:self.own_triggers]
 
     def texts(self) -> list[str]:
         head = f"{self.title}. {self.text}".strip(" .") or self.title
@@ -376,7 +382,11 @@ class LanguageIndex:
     def _training_set(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._vectors:
             return np.zeros(0, np.int64), np.zeros((0, self.embedder.dim), np.float32)
-        learnt = [(t, v) for t, v in self._vectors.items() if not self._twins.is_copy(t)]
+        # a copy's own rows are its group's (learnt once); what it learned from sent replies is
+        # its group's too, so a team's picks on its copy still teach the classifier
+        learnt = [(self._twins.canonical(t), v if not self._twins.is_copy(t) else v[1 + len(self._documents[t].lead_triggers):])
+                  for t, v in self._vectors.items()]
+        learnt = [(t, v) for t, v in learnt if len(v)]
         labels = np.concatenate([np.full(len(v), t, np.int64) for t, v in learnt])
         return labels, np.vstack([v for _, v in learnt])
 
@@ -564,7 +574,7 @@ class LanguageIndex:
             self._saved_generation = self._generation
             self._store.save(folder / "vectors.faiss")
             docs = [{"template_id": d.template_id, "title": d.title, "text": d.text, "triggers": list(d.triggers),
-                     "team_id": d.team_id} for d in self._documents.values()]
+                     "team_id": d.team_id, "own_triggers": d.own_triggers} for d in self._documents.values()]
             _write_json(folder / "documents.json", docs)
             # the fitted ranking models travel with the index: a start does not refit them
             ranking = {"confidence": self._confidence.to_dict() if self._confidence else None,
@@ -592,7 +602,7 @@ class LanguageIndex:
         with self._lock:
             self._store = self._deferring(store)
             self._documents = {d["template_id"]: Document(d["template_id"], d["title"], d["text"], tuple(d["triggers"]),
-                                                          d.get("team_id")) for d in docs}
+                                                          d.get("team_id"), d.get("own_triggers")) for d in docs}
             self._vectors = {tid: store.vectors(tid * SLOTS + np.arange(len(doc.texts())))
                              for tid, doc in self._documents.items()}
             self._centroids = {tid: _unit(rows.mean(axis=0)) for tid, rows in self._vectors.items()}

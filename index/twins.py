@@ -8,8 +8,9 @@ triggers) with a team's adapted copy of each template, the mean confidence fell 
 that team and for every other team as well, the share shown as "unsure" rose 0.196 → 0.413, and
 98 % of the team's top-3 lists showed a reply twice; with plain copies, "I forgot my password and
 the reset link never arrives" fell to 0.26. The index learns from one of each group (the first
-seen) and ranks one per caller: its own team's copy before the shared one. Templates without
-triggers are grouped only when their text is the same too (a title alone says little)."""
+seen; what each copy learned from sent replies is learnt under the group too) and ranks one per
+caller: its own team's copy before the shared one. Templates without triggers are grouped only
+when their text is the same too (a title alone says little)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ class Content(Protocol):
     template_id: int
     title: str
     text: str
-    triggers: tuple[str, ...]
+    lead_triggers: tuple[str, ...]
 
 
 def content_of(document: Content) -> tuple:
-    """What makes two templates the same reply to the same messages."""
-    if document.triggers:
-        return document.title, tuple(document.triggers)
+    """What makes two templates the same reply to the same messages. The triggers a lead wrote,
+    not those learned from sent replies: a team's picks on its copy keep it a copy."""
+    if document.lead_triggers:
+        return document.title, tuple(document.lead_triggers)
     return document.title, document.text, ()
 
 

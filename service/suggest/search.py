@@ -40,7 +40,8 @@ def to_document(template: Template) -> Document:
     text = plain_text(template.body)[:1000]
     # learned messages after the lead's own triggers, within the template's slots
     triggers = (template.triggers + [t for t in template.learned if t not in template.triggers])[:MAX_TRIGGERS]
-    return Document(template.id, template.title, text, tuple(triggers), template.team_id)
+    return Document(template.id, template.title, text, tuple(triggers), template.team_id,
+                    own_triggers=min(len(template.triggers), MAX_TRIGGERS))
 
 
 class SearchBatcher:

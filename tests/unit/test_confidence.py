@@ -160,6 +160,13 @@ def test_twins_follow_edits_and_removals():
     assert shown(None)[:2] in ([2, 3], [3, 2])  # two different replies now
     index.upsert(Document(2, "Refund", "refund sent", ("where is my refund",), 5))  # and back
     assert len(index._twins) == 1 and shown(frozenset({None, 5})) == [2, 4]
+    # what a copy learns from its team's sent replies keeps it a copy, and is learnt for the group
+    index.upsert(Document(2, "Refund", "refund sent", ("where is my refund", "my order shipped where is it"), 5, own_triggers=1))
+    index.train_now()
+    assert len(index._twins) == 1 and index.classifier_fresh
+    assert 2 in index._classifier.template_ids or 3 in index._classifier.template_ids  # the group's label
+    learned = index.search("my order shipped where is it", k=1, teams=frozenset({None, 5}))
+    assert learned.mode == "classifier" and [h.template_id for h in learned.hits] == [2]
     # without triggers, a title alone does not make a copy
     index.apply([Document(7, "Thanks", "thank you for writing", (), None), Document(8, "Thanks", "thanks, all sorted", (), 5)], [])
     assert len(index._twins) == 1
