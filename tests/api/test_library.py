@@ -134,3 +134,29 @@ def test_import_bad_input(client):
         assert 400 <= response.status_code < 500, (fmt, response.text)
         assert response.json()["message"]
     assert client.post("/api/v1/import", params={"format": "pdf"}, content=b"x").status_code == 400
+
+
+def test_a_team_that_imports_the_shared_library_gets_each_reply_once(client, resources):
+    """Teams import the shared library to adapt it: then each reply exists twice, the team's copy
+    and the shared one. The team's agents get their copy, other teams the shared one, each once,
+    and as sure as before (CI once failed here: the copies split the confidence for everyone)."""
+    import time
+
+    lead = token_for(resources, "lead", team="copies")
+    exported = client.get("/api/v1/export", headers=lead, params={"format": "csv", "language": "en"}).text
+    signed = exported.replace("Best regards", "Kind regards from the Copies team")  # adapted a little
+    report = client.post("/api/v1/import", headers=lead, params={"format": "csv"}, content=signed.encode()).json()
+    assert report["problems"] == [] and len(report["created"]) >= 40
+    index = resources.search.indexes["en"]
+    deadline = time.monotonic() + 120
+    while not index.classifier_fresh and time.monotonic() < deadline:
+        time.sleep(0.2)
+    message = {"message": "I forgot my password and the reset link never arrives", "language": "en", "k": 3}
+    ours = client.post("/api/v1/suggest", headers=token_for(resources, "agent", team="copies"), json=message).json()
+    theirs = client.post("/api/v1/suggest", headers=token_for(resources, "agent", team="others"), json=message).json()
+    for result in (ours, theirs):
+        titles = [s["title"] for s in result["suggestions"]]
+        assert titles[0] == "Password reset" and len(set(titles)) == len(titles), titles
+        assert result["confidence"] >= 0.5 and result["low_confidence"] is False, result["confidence"]
+    first = ours["suggestions"][0]["template_id"]
+    assert first in report["created"] and theirs["suggestions"][0]["template_id"] not in report["created"]
