@@ -26,6 +26,9 @@ class LexicalIndex:
         retriever = bm25s.BM25()
         tokens = bm25s.tokenize([documents[k] for k in self._keys], stopwords=self._stopwords,
                                 show_progress=False)
+        if not tokens.vocab:  # no word of two letters or more anywhere ("0", "a"): bm25s cannot index that
+            self._retriever = None
+            return
         retriever.index(tokens, show_progress=False)
         self._retriever = retriever
 

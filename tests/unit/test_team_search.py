@@ -124,3 +124,11 @@ def test_the_approximate_index_is_built_off_the_lock_while_edits_and_searches_go
     assert index.search("question 205 two", k=1).hits[0].template_id == 205
     assert 150 not in {h.template_id for h in index.search("question 150 one", k=5).hits}
     index.stop()
+
+
+def test_a_library_without_a_word_of_two_letters_still_builds():
+    """bm25s cannot index a vocabulary with no token at all ("0", "a"): a language whose only
+    templates were titled like that failed its index build (found by a random edit sequence)."""
+    index = LanguageIndex("de", HashEmbedder())
+    index.rebuild([Document(1, "0", "0", ("a",)), Document(2, "x", "", ())], "log:1")
+    assert [h.template_id for h in index.search("0", k=2).hits] in ([1, 2], [2, 1])
