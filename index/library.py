@@ -109,7 +109,7 @@ class LanguageIndex:
         self._vectors: dict[int, np.ndarray] = {}
         self._centroids: dict[int, np.ndarray] = {}  # unit mean of each template's vectors (ranking features)
         self._documents: dict[int, Document] = {}
-        self._twins = Twins()  # identical templates: learnt from once, ranked once
+        self._twins = Twins()  # copies (same title and lead triggers): learnt from once, shown once
         self._stopwords = stopwords
         self._lexical = LexicalIndex(stopwords)
         self._derived_generation = -1  # the generation BM25 and the threshold were last built for
