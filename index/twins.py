@@ -97,8 +97,9 @@ class Twins:
     def members(self, template_id: int) -> list[int]:
         return self._groups.get(self.canonical(template_id), [template_id])
 
-    def grouped(self, template_id: int) -> bool:
-        return template_id in self._canonical or template_id in self._groups
+    def grouped_among(self, template_ids) -> list[int]:
+        """Those of ``template_ids`` (a set-like view) that belong to a group, in no set order."""
+        return list((template_ids & self._canonical.keys()) | (template_ids & self._groups.keys()))
 
     def __len__(self) -> int:
         """Copies beyond the first of each group."""
