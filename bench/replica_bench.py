@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from bench.suggest_bench import percentile
 from tests.servers import start_server
 
 SECTION = "## Replicas"
@@ -33,11 +34,6 @@ def top_suggestion(url: str, message: str) -> int | None:
     response = httpx.post(f"{url}/api/v1/suggest", headers=H, timeout=30, json={"message": message, "language": "en", "k": 1})
     hits = response.json().get("suggestions") or []
     return hits[0]["template_id"] if hits else None
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def lag(urls: list[str], edits: int) -> list[float]:
@@ -150,7 +146,7 @@ def run(server_url: str, lag_edits: int, edits: int) -> list[str]:
         urls = [started[n][1] for n in range(3)]
         print("replica lag …", flush=True)
         lags = lag(urls, lag_edits)
-        print("  p50", statistics.median(lags), "p99", _percentile(lags, 99), flush=True)
+        print("  p50", statistics.median(lags), "p99", percentile(lags, 99), flush=True)
         print("writers …", flush=True)
         w = writers(urls, started, database, folder, edits)
         print(" ", w, flush=True)
@@ -166,7 +162,7 @@ def run(server_url: str, lag_edits: int, edits: int) -> list[str]:
             f"`python -m bench.replica_bench` ({time.strftime('%Y-%m-%d %H:%M')}); three `tact serve` processes on one "
             "database, LanguageTool off.", "",
             f"- **Replica lag** over {len(lags)} edits (a template created on one replica, until the next one suggests it "
-            f"first): p50 **{statistics.median(lags):.2f} s**, p99 **{_percentile(lags, 99):.2f} s**, worst "
+            f"first): p50 **{statistics.median(lags):.2f} s**, p99 **{percentile(lags, 99):.2f} s**, worst "
             f"{max(lags):.2f} s (target p99 ≤ 2 s).",
             f"- **4 writers × 3 replicas**, 6 shared templates: {w['acknowledged']:,} edits acknowledged in "
             f"{w['seconds']:.0f} s, replica 2 killed (-9) after {w['killed_at']:,} and started again "
