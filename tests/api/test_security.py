@@ -189,7 +189,8 @@ def test_teams_teach_the_etiquette_check_without_a_restart(client, resources):
         result = client.post("/api/v1/check", headers=headers, json={"text": text, "language": "en"}).json()
         return {i["rule"] for i in result["issues"] if i["rule"].startswith("ETIQUETTE_")}
 
-    closing, partner, name = "I am closing this ticket right now.", "We recommend Globex routers for this plan.", \
+    # Globex is this team's partner, not a competitor: the model cannot know that
+    closing, partner, name = "I am closing this ticket right now.", "For this plan, Globex routers are the better choice.", \
         "Initech offers a weekend plan."
     assert rules_of(teacher_agent, closing) == set() and rules_of(teacher_agent, name) == set()
     assert rules_of(teacher_agent, partner)  # the model's own false alarm, before the team says otherwise

@@ -11,6 +11,7 @@ from service.checks.etiquette import (
     EtiquetteCheck,
     EtiquetteModel,
     NgramFeatures,
+    PairwiseSVM,
     char_wb_ngrams,
     word_ngrams,
 )
@@ -51,6 +52,46 @@ def test_word_ngram_features_are_scikit_learns():
     vocabulary = [g for g, _ in sorted(vectorizer.vocabulary_.items(), key=lambda kv: kv[1])]
     ours = NgramFeatures(vocabulary, vectorizer.idf_, 1, 2, word_ngrams).transform(texts)
     assert np.allclose(ours, vectorizer.transform(texts).toarray(), atol=1e-5)
+
+
+def test_the_vector_model_predicts_as_scikit_learns_svm():
+    """PairwiseSVM, the plain-array form the head is saved in, against scikit-learn's SVC on the
+    same unit vectors: the same pairwise decisions, and probabilities within libsvm's own stopping
+    tolerance (it iterates to the point PairwiseSVM solves for) with the same most likely class,
+    also after the float16 round trip of the saved support vectors."""
+    import warnings
+
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 5, 400)
+    vectors = rng.normal(size=(400, 24)) + np.eye(5, 24)[labels] * 1.5
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        svc = SVC(C=16.0, probability=True, class_weight="balanced", random_state=13,
+                  decision_function_shape="ovo").fit(vectors[:300], labels[:300])
+        ours = PairwiseSVM.from_sklearn(svc)
+        expected = svc.predict_proba(vectors[300:])
+    assert np.allclose(ours.decisions(vectors[300:]), svc.decision_function(vectors[300:]), atol=1e-4)
+    # as trained: on the vectors' principal components, made unit length again
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        pipeline = make_pipeline(PCA(8, random_state=13), Normalizer(),
+                                 SVC(C=16.0, probability=True, class_weight="balanced", random_state=13))
+        pipeline.fit(vectors[:300], labels[:300])
+        projected = PairwiseSVM.from_sklearn(pipeline[-1], pipeline[0])
+        expected_projected = pipeline.predict_proba(vectors[300:])
+    for model, want in ((ours, expected), (PairwiseSVM.from_arrays(ours.to_arrays("svm_"), "svm_"), expected),
+                        (projected, expected_projected),
+                        (PairwiseSVM.from_arrays(projected.to_arrays("svm_"), "svm_"), expected_projected)):
+        got = model.probabilities(vectors[300:])
+        assert np.allclose(got.sum(axis=1), 1.0)
+        assert np.abs(got - want).max() < 0.01
+        assert (got.argmax(axis=1) == want.argmax(axis=1)).all()
 
 
 @pytest.mark.parametrize("code,text,category", [
