@@ -132,19 +132,15 @@ class PairwiseSVM:
     point. Kept as plain arrays (``tests/unit/test_etiquette.py`` checks it against scikit-learn).
 
     Why not the logistic regression it replaced: out-of-fold recall on the training sentences at
-    5 % false alarms, mixed with the n-gram models, 0.894 / 0.900 (EN / RU) → 0.947 / 0.939 at
-    C = 16 on the 512-d vectors (C = 4: 0.934 / 0.937; kernel maps under a logistic regression
-    0.88–0.92). It costs a 10-sentence draft ~0.8 ms more (2,100 support vectors × 512 per
-    sentence). Trained on principal components (``center``, ``projection``) it recalls as much
-    for a quarter of that, but flags more ordinary text (``etiquette_training.SVM_COMPONENTS``)."""
+    5 % false alarms, mixed with the n-gram models, 0.894 / 0.900 (EN / RU) → 0.947 / 0.943 at
+    C = 16 (C = 4: 0.934 / 0.937; kernel maps under a logistic regression 0.88–0.92). It costs a
+    10-sentence draft ~0.8 ms more (2,100 support vectors × 512 per sentence). On the vectors'
+    128 or 256 principal components it recalled as much for a quarter of that, but flagged more
+    ordinary text by others (JFLEG essays, LanguageTool's examples EN / RU, the halves the bench
+    does not report: 0.347 / 0.407 / 0.530 and 0.323 / 0.386 / 0.463 against 0.269 / 0.345 / 0.412)."""
 
     def __init__(self, vectors: np.ndarray, gamma: float, pair_coef: np.ndarray, pair_bias: np.ndarray,
-                 prob_a: np.ndarray, prob_b: np.ndarray, n_classes: int, center: np.ndarray | None = None,
-                 projection: np.ndarray | None = None) -> None:
-        # Sentence vectors are first projected on their principal components (``projection``,
-        # dim × components, after subtracting ``center``) and made unit length again, when trained so.
-        self.center = None if center is None else np.asarray(center, np.float32)
-        self.projection = None if projection is None else np.ascontiguousarray(projection, np.float32)
+                 prob_a: np.ndarray, prob_b: np.ndarray, n_classes: int) -> None:
         self.vectors = np.ascontiguousarray(vectors, np.float32)
         self.norms = (self.vectors ** 2).sum(axis=1)
         self._columns = np.ascontiguousarray(self.vectors.T)  # (measured: 0.9 → 0.45 ms for 10 sentences)
@@ -156,8 +152,7 @@ class PairwiseSVM:
         self.first, self.second = np.triu_indices(n_classes, k=1)  # libsvm's pair order
 
     @classmethod
-    def from_sklearn(cls, svc, pca=None) -> "PairwiseSVM":
-        """``svc`` fitted on unit vectors, or on ``pca``'s projections of them made unit length."""
+    def from_sklearn(cls, svc) -> "PairwiseSVM":
         k = len(svc.classes_)
         starts = np.concatenate([[0], np.cumsum(svc.n_support_)])
         pairs = list(zip(*np.triu_indices(k, k=1)))
@@ -166,19 +161,11 @@ class PairwiseSVM:
             # the support vectors of class i carry their coefficient against j in row j - 1, those of j in row i
             coef[n, starts[i]:starts[i + 1]] = svc.dual_coef_[j - 1, starts[i]:starts[i + 1]]
             coef[n, starts[j]:starts[j + 1]] = svc.dual_coef_[i, starts[j]:starts[j + 1]]
-        return cls(svc.support_vectors_, svc._gamma, coef, svc.intercept_, svc.probA_, svc.probB_, k,
-                   None if pca is None else pca.mean_, None if pca is None else pca.components_.T)
-
-    def project(self, vectors: np.ndarray) -> np.ndarray:
-        x = np.asarray(vectors, np.float32)
-        if self.projection is None:
-            return x
-        x = (x - self.center) @ self.projection
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        return cls(svc.support_vectors_, svc._gamma, coef, svc.intercept_, svc.probA_, svc.probB_, k)
 
     def decisions(self, vectors: np.ndarray) -> np.ndarray:
         """(sentences × pairs) one-against-one decision values."""
-        x = self.project(vectors)
+        x = np.asarray(vectors, np.float32)
         distances = np.maximum((x ** 2).sum(axis=1)[:, None] + self.norms[None, :] - 2.0 * (x @ self._columns), 0.0)
         return np.exp(-self.gamma * distances) @ self.pair_coef + self.pair_bias
 
@@ -205,18 +192,15 @@ class PairwiseSVM:
         return solved / solved.sum(axis=1, keepdims=True)
 
     def to_arrays(self, prefix: str) -> dict:
-        out = {f"{prefix}vectors": self.vectors.astype(np.float16), f"{prefix}gamma": self.gamma,
-               f"{prefix}pair_coef": self.pair_coef.T, f"{prefix}pair_bias": self.pair_bias,
-               f"{prefix}prob_a": self.prob_a, f"{prefix}prob_b": self.prob_b, f"{prefix}classes": self.n_classes}
-        if self.projection is not None:
-            out |= {f"{prefix}center": self.center, f"{prefix}projection": self.projection}
-        return out
+        return {f"{prefix}vectors": self.vectors.astype(np.float16), f"{prefix}gamma": self.gamma,
+                f"{prefix}pair_coef": self.pair_coef.T, f"{prefix}pair_bias": self.pair_bias,
+                f"{prefix}prob_a": self.prob_a, f"{prefix}prob_b": self.prob_b, f"{prefix}classes": self.n_classes}
 
     @classmethod
     def from_arrays(cls, data: dict, prefix: str) -> "PairwiseSVM":
         return cls(data[f"{prefix}vectors"], float(data[f"{prefix}gamma"]), data[f"{prefix}pair_coef"],
                    data[f"{prefix}pair_bias"], data[f"{prefix}prob_a"], data[f"{prefix}prob_b"],
-                   int(data[f"{prefix}classes"]), data.get(f"{prefix}center"), data.get(f"{prefix}projection"))
+                   int(data[f"{prefix}classes"]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -238,11 +222,7 @@ class EtiquetteModel:
         self.model = str(data["model"])
         self.classes = [str(c) for c in data["classes"]]
         self.clean = self.classes.index("clean")
-        # The vector model: a support-vector machine (heads trained since 2026-11-27), or the logistic
-        # regression of earlier heads.
-        self.svm = PairwiseSVM.from_arrays(data, "svm_") if "svm_vectors" in data else None
-        if self.svm is None:
-            self.vec_coef, self.vec_bias = data["vec_coef"].astype(np.float32), data["vec_bias"].astype(np.float32)
+        self.svm = PairwiseSVM.from_arrays(data, "svm_")
         self.ngram_weights = np.ascontiguousarray(data["ngram_coef"].T, np.float32)
         self.ngram_bias = data["ngram_bias"].astype(np.float32)
         low, high = (int(x) for x in data["ngram_range"])
@@ -270,8 +250,7 @@ class EtiquetteModel:
             return None
 
     def probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
-        p_vec = (self.svm.probabilities(vectors) if self.svm is not None
-                 else _softmax(vectors @ self.vec_coef.T + self.vec_bias))
+        p_vec = self.svm.probabilities(vectors)
         p_ngram = _softmax(self.ngrams.logits(sentences, self.ngram_weights, self.ngram_bias))
         if self.words is None:
             return self.weight * p_vec + (1.0 - self.weight) * p_ngram

@@ -22,9 +22,6 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.decomposition import PCA
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer
 from sklearn.svm import SVC
 
 from service.checks.etiquette import CATEGORIES, TARGET_FALSE_ALARMS, PairwiseSVM
@@ -37,19 +34,11 @@ NGRAMS = (2, 5)
 WORDS = (1, 2)
 # Share of the vector model in the mix; the n-gram models share the rest. Chosen by out-of-fold recall.
 WEIGHTS = (0.33, 0.5, 0.7)
-# Out-of-fold recall on the training sentences at 5 % false alarms (USE vectors): vector model C=2 0.787,
-# C=8 0.806; with character n-grams 0.880 / 0.889; with word n-grams as well 0.891 / 0.905.
-VECTOR_C = 32.0  # (the logistic regression the support-vector machine replaced)
 # The support-vector machine over the vectors (RBF, gamma "scale"), out-of-fold recall EN / RU mixed
-# with the n-gram models at 5 % false alarms: C = 4 0.934 / 0.937, C = 16 0.947 / 0.939 (the
-# logistic regression: 0.894 / 0.900). Its Platt probabilities need scikit-learn < 1.11 to train.
+# with the n-gram models at 5 % false alarms: C = 4 0.934 / 0.937, C = 16 0.947 / 0.943 (the logistic
+# regression it replaced, C = 32: 0.894 / 0.900; what else was tried: ``etiquette.PairwiseSVM``).
+# Its Platt probabilities need scikit-learn < 1.11 to train.
 SVM_C = 16.0
-# Principal components of the sentence vectors for the machine to work on, or None for the vectors
-# themselves. Out of fold 128 and 256 recall as much as all 512 (EN / RU 0.949 / 0.950, 0.955 / 0.944,
-# 0.947 / 0.943), but ordinary text by others, not support replies (JFLEG essays, LanguageTool's
-# examples EN / RU: the halves the bench does not report), is flagged more often after the
-# projection: 0.347 / 0.407 / 0.530 (128), 0.323 / 0.386 / 0.463 (256), 0.269 / 0.345 / 0.412 (512).
-SVM_COMPONENTS = None
 # With per-language thresholds and 2,427 sentences (mean of EN and RU out-of-fold recall at 5 % false
 # alarms, best mix): vector C / n-gram C 8/10 0.885, 2/10 0.871, 32/10 0.898, 8/30 0.893, 32/30 0.899,
 # 128/30 0.901, 32/100 0.904, 128/100 0.901: a plateau from 32/30 on.
@@ -104,9 +93,7 @@ def train_etiquette(languages, embedder, responses: Path, output: Path, progress
     word_tfidf = TfidfVectorizer(analyzer="word", ngram_range=WORDS, sublinear_tf=True, lowercase=True)
     words = word_tfidf.fit_transform(texts)
     folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
-    svc = SVC(C=SVM_C, kernel="rbf", probability=True, class_weight="balanced", random_state=SEED)
-    vec_model = (make_pipeline(PCA(SVM_COMPONENTS, random_state=SEED), Normalizer(), svc) if SVM_COMPONENTS
-                 else make_pipeline(svc))
+    vec_model = SVC(C=SVM_C, kernel="rbf", probability=True, class_weight="balanced", random_state=SEED)
     gram_model = LogisticRegression(C=NGRAM_C, max_iter=3000, class_weight="balanced", random_state=SEED)
     word_model = LogisticRegression(C=NGRAM_C, max_iter=3000, class_weight="balanced", random_state=SEED)
     with warnings.catch_warnings():
@@ -136,7 +123,7 @@ def train_etiquette(languages, embedder, responses: Path, output: Path, progress
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         vec_model.fit(vectors, y)
-        svm = PairwiseSVM.from_sklearn(vec_model[-1], vec_model[0] if SVM_COMPONENTS else None)
+        svm = PairwiseSVM.from_sklearn(vec_model)
     gram_model.fit(grams, y)
     word_model.fit(words, y)
     assert list(vec_model.classes_) == classes == list(gram_model.classes_) == list(word_model.classes_)
