@@ -5,17 +5,14 @@ when the check gives it any tone or privacy issue that is not a mere hint (sever
 
 from __future__ import annotations
 
-import random
-import re
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 import numpy as np
 import yaml
 
 from service.checks.base import CheckContext
 from service.checks.etiquette import CATEGORIES, EtiquetteCheck, EtiquetteModel
+from service.checks.etiquette_training import jfleg_sentences, languagetool_sentences, ordinary_halves
 from service.checks.placeholders import PlaceholderCheck
 from service.checks.privacy import PrivacyCheck
 from service.checks.structure import StructureCheck
@@ -34,38 +31,15 @@ def _caught(checks, text: str, language) -> bool:
     return any(f.category in ("tone", "privacy") and f.severity != "info" for f in context.found)
 
 
-def _half(items: list[str]) -> list[str]:
-    """A fixed-seed half (the other half was used to try them as clean training examples)."""
-    items = list(dict.fromkeys(items))
-    order = list(range(len(items)))
-    random.Random(13).shuffle(order)
-    return [items[i] for i in sorted(order[len(order) // 2:])]
-
-
 def jfleg_references(evaldata: Path) -> list[str]:
-    """JFLEG's first corrected reference of each essay sentence (English learners' essays)."""
-    lines = (evaldata / "jfleg" / "dev.ref0").read_text(encoding="utf-8").splitlines()
-    return _half([" ".join(line.split()) for line in lines if len(line.strip()) > 15])
+    """JFLEG's first corrected reference of each essay sentence (English learners' essays): the half
+    training does not read (``etiquette_training.ordinary_halves``)."""
+    return ordinary_halves(jfleg_sentences(evaldata))[1]
 
 
 def languagetool_examples(lt_lib: Path, code: str) -> list[str]:
-    """The correct example sentences of LanguageTool's rules (``language-<code>-*.jar``, fetched by
-    ``make setup``): ordinary sentences by its many contributors."""
-    jars = sorted(Path(lt_lib).glob(f"language-{code}-[0-9]*.jar"))
-    if not jars:
-        return []
-    out = []
-    with zipfile.ZipFile(jars[-1]) as jar:
-        for name in jar.namelist():
-            if not re.fullmatch(rf"org/languagetool/rules/{code}/[^/]+\.xml", name):
-                continue
-            for example in ElementTree.fromstring(jar.read(name)).iter("example"):
-                if example.get("correction") is not None or example.get("type") == "incorrect":
-                    continue
-                text = " ".join("".join(example.itertext()).split())
-                if len(text) > 15 and len(text.split()) >= 3:
-                    out.append(text)
-    return _half(out)
+    """The correct example sentences of LanguageTool's rules: the half training does not read."""
+    return ordinary_halves(languagetool_sentences(lt_lib, code))[1]
 
 
 def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:

@@ -147,7 +147,9 @@ def cmd_train_etiquette(args) -> int:
     settings = Settings.from_env()
     languages = load_languages(settings.languages, settings.language_dirs)
     out = Path(args.output) if args.output else HEAD_PATH
-    train_etiquette(languages, load_embedder(settings.models.tone, settings.models.engine), settings.starter_library_dir, out)
+    lt_lib = Path(settings.languagetool.home) / "lib" if settings.languagetool.home else None
+    train_etiquette(languages, load_embedder(settings.models.tone, settings.models.engine), settings.starter_library_dir, out,
+                    evaldata=Path(args.evaldata), lt_lib=lt_lib)
     return 0
 
 
@@ -226,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     tone.set_defaults(func=cmd_train_tone)
 
     etiquette = train.add_parser("etiquette", help="train the etiquette check on languages/*/etiquette/train.yaml")
+    etiquette.add_argument("--evaldata", default=str(DEFAULT_EVALDATA),
+                           help="where JFLEG is; its held-in half (and LanguageTool's examples') choose the mix weight")
     etiquette.add_argument("--output")
     etiquette.set_defaults(func=cmd_train_etiquette)
 
