@@ -25,10 +25,14 @@ from index.ranking import (
     CONFIDENCE_FOLDS,
     CandidateRanker,
     ConfidenceModel,
+    SENTENCE_WEIGHT,
     RankingSettings,
     TemplateClassifier,
+    FALLBACK_TOPIC_DISTANCE,
     calibrate_threshold,
+    calibrate_topic_distance,
     fuse,
+    sentences,
 )
 from index.store import load_store, make_store
 from index.twins import Twins
@@ -119,6 +123,8 @@ class LanguageIndex:
         self._reranker: CandidateRanker | None = None  # generic too: refitted with the confidence
         self._confidence_basis: tuple[int, int] | None = None  # (generation, templates) it was fitted on
         self._threshold = self.settings.fallback_threshold
+        # the cut under which unanswered messages are one topic (coverage gaps), calibrated with it
+        self.topic_distance = FALLBACK_TOPIC_DISTANCE
         self._generation = 0
         self._trained_generation = -1
         self._saved_generation = 0
@@ -292,9 +298,11 @@ class LanguageIndex:
         lexical = LexicalIndex(self._stopwords)
         lexical.build(texts)
         threshold = calibrate_threshold(groups, self.settings)
+        topic_distance = calibrate_topic_distance(groups)
         with self._lock:
             if generation >= self._derived_generation:
                 self._lexical, self._threshold, self._derived_generation = lexical, threshold, generation
+                self.topic_distance = topic_distance
 
     # ---------------------------------------------------------------- classifier upkeep
     def start_background_training(self) -> None:
@@ -403,8 +411,10 @@ class LanguageIndex:
         if query_vector is None:
             return self.search_many([(text, k, teams)])[0]
         t0 = time.perf_counter()
+        parts = sentences(text)
+        sentence_vectors = self.embedder.encode(parts) if parts else None
         with self._lock:
-            result = self._rank(text, query_vector, k, teams)
+            result = self._rank(text, query_vector, k, teams, sentence_vectors=sentence_vectors)
         result.timings = {"encode_ms": 0.0, "rank_ms": (time.perf_counter() - t0) * 1000}
         result.vector = query_vector
         return result
@@ -427,7 +437,13 @@ class LanguageIndex:
         """Several searches as one: one forward pass for all texts, one vector search per team set
         for all their queries (a batched scan costs little more than one), then each ranked."""
         t0 = time.perf_counter()
-        queries = self.embedder.encode([text for text, _, _ in requests])
+        # each message, then the sentences of those that have several, in one pass
+        parts = [sentences(text) for text, _, _ in requests]
+        encoded = self.embedder.encode([text for text, _, _ in requests] + [p for ps in parts for p in ps])
+        queries, start, per_sentence = encoded[:len(requests)], len(requests), []
+        for ps in parts:
+            per_sentence.append(encoded[start:start + len(ps)] if ps else None)
+            start += len(ps)
         t1 = time.perf_counter()
         results: list[SearchResult | None] = [None] * len(requests)
         with self._lock:
@@ -438,7 +454,7 @@ class LanguageIndex:
                 nearest = self._nearest(queries[members], teams)
                 for n, found in zip(members, nearest):
                     text, k, _ = requests[n]
-                    results[n] = self._rank(text, queries[n], k, teams, found)
+                    results[n] = self._rank(text, queries[n], k, teams, found, per_sentence[n])
         elapsed = {"encode_ms": (t1 - t0) * 1000 / len(requests), "rank_ms": (time.perf_counter() - t1) * 1000 / len(requests),
                    "batch": len(requests)}
         for n, result in enumerate(results):
@@ -456,7 +472,7 @@ class LanguageIndex:
         return [candidate_hits(row_ids, row_scores) for row_scores, row_ids in zip(scores, ids)]
 
     def _rank(self, text: str, query: np.ndarray, k: int, teams: frozenset | None = None,
-              hits: dict[int, list[float]] | None = None) -> SearchResult:
+              hits: dict[int, list[float]] | None = None, sentence_vectors: np.ndarray | None = None) -> SearchResult:
         if not self._documents:
             return SearchResult([], True, self._threshold, "empty")
         visible = self._visible(teams)
@@ -472,7 +488,7 @@ class LanguageIndex:
         if self.classifier_fresh:
             mode = "classifier"
             # the classifier knows one of each group of twins: its probability goes to the copy shown
-            base = self._one_each(self._classifier.probabilities(query), visible)
+            base = self._one_each(self._probabilities(query, sentence_vectors), visible)
         elif self._reranker is not None and hits:
             # no classifier (a large library, or retraining): the candidates re-ranked by how
             # the nearest vectors fall on them (CandidateRanker, fitted on the library itself)
@@ -491,8 +507,18 @@ class LanguageIndex:
         if mode == "classifier" and self._confidence is not None and ranked:
             # each hit's probability of being the right one, read off the ranking as the first's is
             ids = [t for t, _ in ranked]
-            probs = self._confidence.probability(ConfidenceModel.features(
-                [base.get(t, 0.0) for t in ids], [sims[t] for t in ids], [self._centroid_similarity(t, query) for t in ids]))
+            features = ConfidenceModel.features(
+                [base.get(t, 0.0) for t in ids], [sims[t] for t in ids], [self._centroid_similarity(t, query) for t in ids])
+            probs = self._confidence.probability(features)
+            if sentence_vectors is not None and len(sentence_vectors):
+                # A message of several asks is as sure as its clearest part: each sentence read as
+                # a message of its own (the mixed probability of "Thanks, I'm in now. But I was
+                # charged twice…" is spread over both asks, the charge sentence's is not).
+                for vector in sentence_vectors:
+                    own = self._one_each(self._classifier.probabilities(vector), visible)
+                    probs = np.maximum(probs, self._confidence.probability(ConfidenceModel.features(
+                        [own.get(t, 0.0) for t in ids], [self._similarity(t, vector) for t in ids],
+                        [self._centroid_similarity(t, vector) for t in ids])))
             probs = np.minimum.accumulate(probs)  # the ranking's order stands: scores never rise down the list
             scores = {t: float(p) for t, p in zip(ids, probs)}
             confidence = scores[ids[0]]
@@ -502,6 +528,15 @@ class LanguageIndex:
         unsure = no_match or (confidence is not None and confidence < self._confidence.unsure)
         return SearchResult(hits, no_match, round(self._threshold, 4), mode,
                             confidence=None if confidence is None else round(confidence, 4), unsure=unsure)
+
+    def _probabilities(self, query: np.ndarray, sentence_vectors: np.ndarray | None) -> dict[int, float]:
+        """The classifier's, for the message as a whole and, when it has several sentences, for
+        each of them (``index.ranking.sentences``)."""
+        if sentence_vectors is None or not len(sentence_vectors):
+            return self._classifier.probabilities(query)
+        matrix = self._classifier.probability_matrix(np.vstack([query[None, :], sentence_vectors]))
+        mixed = SENTENCE_WEIGHT * matrix[0] + (1.0 - SENTENCE_WEIGHT) * matrix[1:].mean(axis=0)
+        return {int(t): float(p) for t, p in zip(self._classifier.template_ids, mixed)}
 
     def _one_each(self, scores: dict, visible) -> dict:
         """``scores`` with one visible template per group of twins, with the best of their values. This runs

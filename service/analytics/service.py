@@ -22,14 +22,17 @@ HEAVY_EDIT = 0.5
 # message (its redacted snippet) becomes a trigger of it. Dismissed, or sent heavily edited
 # (HEAVY_EDIT), and what was learned from that message for that template is dropped again.
 LIGHT_EDIT = 0.3
-GAP_DISTANCE = 0.45  # cosine distance under which unmatched messages share a topic
+GAP_DISTANCE = 0.45  # cosine distance under which unmatched messages share a topic, until the library says
 
 
 class Analytics:
     def __init__(self, storage: AnalyticsStorage, library: TemplateService, retention_days: int,
                  flush: Callable[[], None] = lambda: None, learn_by_default: bool = True,
-                 learned_retention_days: int = 365) -> None:
+                 learned_retention_days: int = 365,
+                 topic_distance: Callable[[str], float] = lambda language: GAP_DISTANCE) -> None:
         self._storage = storage
+        # per language, the library's own cut (``index.ranking.calibrate_topic_distance``)
+        self._topic_distance = topic_distance
         self._library = library
         self._retention = retention_days
         self._flush = flush  # suggestions are recorded in the background
@@ -196,7 +199,7 @@ class Analytics:
                 labels = np.zeros(1, int)
             else:
                 labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                                 distance_threshold=GAP_DISTANCE).fit_predict(vectors)
+                                                 distance_threshold=self._topic_distance(lang)).fit_predict(vectors)
             for label in set(labels.tolist()):
                 members = np.where(labels == label)[0]
                 centre = vectors[members].mean(axis=0)

@@ -90,7 +90,8 @@ class Resources:
         suggest = SuggestService(settings, languages, library, search, detector, library.renderer, analytics_storage)
         analytics = Analytics(analytics_storage, library, settings.gaps_retention_days, flush=suggest.flush,
                               learn_by_default=settings.learn_from_picks,
-                              learned_retention_days=settings.learned_retention_days)
+                              learned_retention_days=settings.learned_retention_days,
+                              topic_distance=search.topic_distance)
         analytics.purge_expired()
         tokens, users = open_auth(settings, db)
         if not settings.bootstrap_token and not tokens.any_token():

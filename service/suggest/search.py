@@ -12,7 +12,7 @@ import time
 
 from index.embedder import Batcher
 from index.library import MAX_TRIGGERS, Document, LanguageIndex
-from index.ranking import RankingSettings
+from index.ranking import FALLBACK_TOPIC_DISTANCE, RankingSettings
 from service.core.settings import Settings
 from service.languages import LanguageRegistry
 from service.library.rendering import plain_text
@@ -79,6 +79,11 @@ class SearchIndexes:
         ranking = RankingSettings(threshold_override=self._settings.no_match_threshold.get(code))
         stored = StoredEmbeddings(embedder, self._library.storage.db)
         return LanguageIndex(code, embedder, ranking, stopwords=language.stopwords, document_embedder=stored)
+
+    def topic_distance(self, language: str) -> float:
+        """Where coverage gaps split into topics for this language, as its library calibrated it."""
+        index = self.indexes.get(language)
+        return index.topic_distance if index is not None else FALLBACK_TOPIC_DISTANCE
 
     def search(self, language: str, text: str, k: int, teams: frozenset | None):
         """A search that shares its forward pass and vector scan with concurrent ones."""
