@@ -93,8 +93,14 @@ def test_analytics_chart_and_semantic_search(page, server, lead):
     login(page, server, lead)
     page.goto(f"{server['url']}/ui/analytics")
     assert page.locator("#usage-chart rect.bar-shown").count() >= 1
-    width = float(page.locator("#usage-chart rect.bar-inserted").first.get_attribute("width"))
-    assert width > 0
+    # the chart lists the most shown templates, in that order: the inserted one is among them, not
+    # necessarily first (which one earlier tests showed most depends on the model)
+    title = s["suggestions"][0]["title"]
+    bars = page.locator("#usage-chart text").evaluate_all("texts => texts.map(t => t.textContent)")
+    assert title[:38] in bars, bars
+    widths = [float(w) for w in page.locator("#usage-chart rect.bar-inserted").evaluate_all(
+        "rects => rects.map(r => r.getAttribute('width'))")]
+    assert max(widths) > 0, widths
     page.goto(f"{server['url']}/ui/templates?q=customer+wants+money+back&mode=semantic")
     first = page.locator("#template-list tr td a").first.inner_text()
     assert first in ("Refund approved", "When a refund arrives")
