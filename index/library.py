@@ -23,12 +23,12 @@ from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.ranking import (
     CONFIDENCE_FOLDS,
+    FALLBACK_TOPIC_DISTANCE,
+    SENTENCE_WEIGHT,
     CandidateRanker,
     ConfidenceModel,
-    SENTENCE_WEIGHT,
     RankingSettings,
     TemplateClassifier,
-    FALLBACK_TOPIC_DISTANCE,
     calibrate_threshold,
     calibrate_topic_distance,
     fuse,
@@ -507,9 +507,8 @@ class LanguageIndex:
         if mode == "classifier" and self._confidence is not None and ranked:
             # each hit's probability of being the right one, read off the ranking as the first's is
             ids = [t for t, _ in ranked]
-            features = ConfidenceModel.features(
-                [base.get(t, 0.0) for t in ids], [sims[t] for t in ids], [self._centroid_similarity(t, query) for t in ids])
-            probs = self._confidence.probability(features)
+            probs = self._confidence.probability(ConfidenceModel.features(
+                [base.get(t, 0.0) for t in ids], [sims[t] for t in ids], [self._centroid_similarity(t, query) for t in ids]))
             if sentence_vectors is not None and len(sentence_vectors):
                 # A message of several asks is as sure as its clearest part: each sentence read as
                 # a message of its own (the mixed probability of "Thanks, I'm in now. But I was
