@@ -488,7 +488,8 @@ class LanguageIndex:
         if self.classifier_fresh:
             mode = "classifier"
             # the classifier knows one of each group of twins: its probability goes to the copy shown
-            base = self._one_each(self._probabilities(query, sentence_vectors), visible)
+            base, per_sentence = self._probabilities(query, sentence_vectors)
+            base = self._one_each(base, visible)
         elif self._reranker is not None and hits:
             # no classifier (a large library, or retraining): the candidates re-ranked by how
             # the nearest vectors fall on them (CandidateRanker, fitted on the library itself)
@@ -513,8 +514,8 @@ class LanguageIndex:
                 # A message of several asks is as sure as its clearest part: each sentence read as
                 # a message of its own (the mixed probability of "Thanks, I'm in now. But I was
                 # charged twice…" is spread over both asks, the charge sentence's is not).
-                for vector in sentence_vectors:
-                    own = self._one_each(self._classifier.probabilities(vector), visible)
+                for vector, own in zip(sentence_vectors, per_sentence):
+                    own = self._one_each(own, visible)
                     probs = np.maximum(probs, self._confidence.probability(ConfidenceModel.features(
                         [own.get(t, 0.0) for t in ids], [self._similarity(t, vector) for t in ids],
                         [self._centroid_similarity(t, vector) for t in ids])))
@@ -528,14 +529,16 @@ class LanguageIndex:
         return SearchResult(hits, no_match, round(self._threshold, 4), mode,
                             confidence=None if confidence is None else round(confidence, 4), unsure=unsure)
 
-    def _probabilities(self, query: np.ndarray, sentence_vectors: np.ndarray | None) -> dict[int, float]:
+    def _probabilities(self, query: np.ndarray, sentence_vectors: np.ndarray | None) -> tuple[dict[int, float], list[dict]]:
         """The classifier's, for the message as a whole and, when it has several sentences, for
-        each of them (``index.ranking.sentences``)."""
+        each of them (``index.ranking.sentences``): the mixed probabilities, and each sentence's
+        own (the confidence reads those)."""
         if sentence_vectors is None or not len(sentence_vectors):
-            return self._classifier.probabilities(query)
+            return self._classifier.probabilities(query), []
         matrix = self._classifier.probability_matrix(np.vstack([query[None, :], sentence_vectors]))
         mixed = SENTENCE_WEIGHT * matrix[0] + (1.0 - SENTENCE_WEIGHT) * matrix[1:].mean(axis=0)
-        return {int(t): float(p) for t, p in zip(self._classifier.template_ids, mixed)}
+        ids = [int(t) for t in self._classifier.template_ids]
+        return dict(zip(ids, mixed.tolist())), [dict(zip(ids, row.tolist())) for row in matrix[1:]]
 
     def _one_each(self, scores: dict, visible) -> dict:
         """``scores`` with one visible template per group of twins, with the best of their values. This runs

@@ -36,6 +36,7 @@ CONFIDENCE_FOLDS = 5
 SENTENCE_WEIGHT = 0.5
 MAX_SENTENCES = 8
 MIN_SENTENCE_WORDS = 3
+SENTENCE_CHARS = 1000  # the sentences read on their own cover at most this much of the message
 # Coverage gaps: the cut of an average-linkage clustering of unanswered messages, read off the library
 TOPIC_DISTANCES = tuple(round(0.30 + 0.05 * n, 2) for n in range(11))  # 0.30 … 0.80
 TOPIC_SAMPLE_TEMPLATES = 200
@@ -198,7 +199,9 @@ def sentences(text: str) -> list[str]:
     reply; read sentence by sentence, two of three ask about the charge. The classifier's
     probabilities are then ``SENTENCE_WEIGHT`` × the whole message's + the rest × the mean of its
     sentences'. Greetings, sign-offs and "Thanks!" (under ``MIN_SENTENCE_WORDS`` words) are not
-    sentences here; at most ``MAX_SENTENCES`` (the first), so a long email costs a bounded encode.
+    sentences here; at most ``MAX_SENTENCES`` (the first) within the first ``SENTENCE_CHARS``
+    characters, so a long email — or a hostile 20,000-character one — costs at most about one more
+    pass of the model than the whole message, not one per sentence at full length.
 
     Measured on the starter library's probe (bench/probe/, 87 messages + the browser tests'
     thread message per language, 31 of them of several sentences; full ranking in-process; the
@@ -207,9 +210,15 @@ def sentences(text: str) -> list[str]:
     one such query in 25,764: their numbers do not move. Its cost: one forward pass over the
     message and its sentences together, for messages of several sentences only.
     """
-    parts = [p.strip() for p in _SENTENCE_END.split(text.strip())]
-    parts = [p for p in parts if len(p.split()) >= MIN_SENTENCE_WORDS]
-    return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+    parts, used = [], 0
+    for part in _SENTENCE_END.split(text.strip()):
+        part = part.strip()
+        used += len(part) + 1
+        if used > SENTENCE_CHARS or len(parts) == MAX_SENTENCES:
+            break
+        if len(part.split()) >= MIN_SENTENCE_WORDS:
+            parts.append(part)
+    return parts if len(parts) > 1 else []
 
 
 def calibrate_threshold(groups: list[np.ndarray], settings: RankingSettings) -> float:

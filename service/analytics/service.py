@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from index.ranking import FALLBACK_TOPIC_DISTANCE
 from service.analytics.storage import AnalyticsStorage, gaps
 from service.auth.models import Principal
 from service.auth.policy import POLICY
@@ -22,14 +23,13 @@ HEAVY_EDIT = 0.5
 # message (its redacted snippet) becomes a trigger of it. Dismissed, or sent heavily edited
 # (HEAVY_EDIT), and what was learned from that message for that template is dropped again.
 LIGHT_EDIT = 0.3
-GAP_DISTANCE = 0.45  # cosine distance under which unmatched messages share a topic, until the library says
 
 
 class Analytics:
     def __init__(self, storage: AnalyticsStorage, library: TemplateService, retention_days: int,
                  flush: Callable[[], None] = lambda: None, learn_by_default: bool = True,
                  learned_retention_days: int = 365,
-                 topic_distance: Callable[[str], float] = lambda language: GAP_DISTANCE) -> None:
+                 topic_distance: Callable[[str], float] = lambda language: FALLBACK_TOPIC_DISTANCE) -> None:
         self._storage = storage
         # per language, the library's own cut (``index.ranking.calibrate_topic_distance``)
         self._topic_distance = topic_distance

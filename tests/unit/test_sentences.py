@@ -1,6 +1,6 @@
 """How a customer message is read sentence by sentence (index.ranking.sentences)."""
 
-from index.ranking import MAX_SENTENCES, sentences
+from index.ranking import MAX_SENTENCES, SENTENCE_CHARS, sentences
 
 
 def test_a_message_of_one_sentence_is_read_whole_only():
@@ -20,6 +20,14 @@ def test_a_long_email_is_read_in_a_bounded_number_of_sentences():
     text = " ".join(f"This is sentence number {n}." for n in range(40))
     parts = sentences(text)
     assert len(parts) == MAX_SENTENCES and parts[0] == "This is sentence number 0."
+
+
+def test_an_oversized_message_adds_a_bounded_amount_of_text_to_encode():
+    # 20,000 characters (the API's limit) of long sentences: read whole, plus at most SENTENCE_CHARS
+    long = " ".join(["I was charged twice for the same order and " * 5 + "nobody answers."] * 90)[:20_000]
+    parts = sentences(long)
+    assert sum(len(p) for p in parts) <= SENTENCE_CHARS
+    assert len(parts) >= 2  # still read sentence by sentence
 
 
 def test_the_topic_cut_is_read_off_the_library():
