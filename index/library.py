@@ -496,6 +496,8 @@ class LanguageIndex:
             mode = "reranker"
             extra = {t: [self._similarity(t, query)] for t in lexical if t not in hits}  # words only
             base = self._rerank(query, {**hits, **extra} if extra else hits)
+            if sentence_vectors is not None and len(sentence_vectors):
+                base = self._rerank_sentences(base, sentence_vectors, teams, visible)
         else:
             mode = "similarity"
             base = dict(nearest)
@@ -577,6 +579,24 @@ class LanguageIndex:
         ids = list(hits)
         centroids = (np.vstack([self._centroids[t] for t in ids]) @ query).tolist()
         return dict(zip(ids, self._reranker.probability(CandidateRanker.features([hits[t] for t in ids], centroids))))
+
+    def _rerank_sentences(self, whole: dict[int, float], sentence_vectors: np.ndarray, teams: frozenset | None,
+                          visible) -> dict[int, float]:
+        """The re-ranker's view of a message of several sentences, mixed as the classifier's is
+        (``SENTENCE_WEIGHT`` × the whole message's + the rest × the mean of its sentences'): each
+        sentence searched and re-ranked as a message of its own, a template it did not retrieve
+        counting 0 for it. One batched vector search for the sentences."""
+        views = []
+        for vector, found in zip(sentence_vectors, self._nearest(sentence_vectors, teams)):
+            if len(self._twins):
+                found = self._one_each(found, visible)
+            views.append(self._rerank(vector, found) if found else {})
+        share = (1.0 - SENTENCE_WEIGHT) / len(views)
+        mixed = {t: SENTENCE_WEIGHT * p for t, p in whole.items()}
+        for view in views:
+            for t, p in view.items():
+                mixed[t] = mixed.get(t, 0.0) + share * p
+        return mixed
 
     def _centroid_similarity(self, template_id: int, query: np.ndarray) -> float:
         return float(self._centroids[template_id] @ query)

@@ -26,6 +26,11 @@ def minilm(embedders):
 
 
 @pytest.fixture(scope="session")
+def mpnet(embedders):
+    return embedders.get("all-mpnet-base-v2")
+
+
+@pytest.fixture(scope="session")
 def use_model(embedders):
     return embedders.get("use-multilingual-v3")
 
