@@ -8,8 +8,8 @@ The vector part is an RBF support-vector machine over the multilingual sentence 
 with Platt probabilities: ``etiquette.PairwiseSVM``); the n-gram part two logistic regressions, over
 character 2–5-grams and over words and word pairs (TF-IDF), averaged. The mixing weight
 and the flagging thresholds are chosen on 5-fold out-of-fold predictions of the training data only:
-each language's threshold flags at most ``TARGET_FALSE_ALARMS`` of its clean training sentences.
-The weight is the one with the best out-of-fold recall less the share of ordinary sentences by
+each language's threshold flags at most ``TARGET_FALSE_ALARMS`` of its clean training sentences
+(fewer while recall allows: ``FALSE_ALARM_TARGETS``). The weight is the one with the best out-of-fold recall less the share of ordinary sentences by
 other people it flags (``ordinary_halves``: one half of JFLEG's essays and of LanguageTool's rule
 examples; the benchmark reports only the other half).
 """
@@ -51,6 +51,14 @@ SVM_C = 16.0
 # alarms, best mix): vector C / n-gram C 8/10 0.885, 2/10 0.871, 32/10 0.898, 8/30 0.893, 32/30 0.899,
 # 128/30 0.901, 32/100 0.904, 128/100 0.901: a plateau from 32/30 on.
 NGRAM_C = 30.0
+# Flagging thresholds: at most 5 % of the clean training sentences flagged out of fold
+# (``TARGET_FALSE_ALARMS``), or fewer while every language keeps MIN_OOF_RECALL out of fold: the
+# 5 % asked for is on sentences by other people, where the out-of-fold share is only an estimate
+# (held-out RU: 0.948 out of fold became 0.926 on bench/etiquette/), and a stricter line also flags
+# less ordinary text (at 3 %: LanguageTool RU examples 0.43 -> 0.29, JFLEG 0.28 -> 0.23). Chosen by
+# the same score as the weight; the recall floor is set ahead, not read off the evaluation set.
+FALSE_ALARM_TARGETS = (TARGET_FALSE_ALARMS, 0.04, 0.03)
+MIN_OOF_RECALL = 0.93
 ORDINARY_MAX = 1500  # sentences per ordinary set read when choosing the weight
 
 
@@ -183,29 +191,33 @@ def train_etiquette(languages, embedder, responses: Path, output: Path, progress
     if not ordinary:
         progress("no ordinary text found (evaldata, LanguageTool): the weight is chosen on recall alone")
     best = None
-    for weight in WEIGHTS:
-        violation = 1.0 - (weight * oof_vec + (1 - weight) * oof_gram)[:, clean]
-        # Per language: at most TARGET_FALSE_ALARMS of its clean sentences flagged. (One threshold for
-        # both let the harder Russian negatives set the English one.)
-        thresholds, recalls = {}, {}
-        for code in sorted(set(codes)):
-            rows = language == code
-            thresholds[code] = float(np.quantile(violation[rows & (y == "clean")], 1.0 - TARGET_FALSE_ALARMS))
-            recalls[code] = float((violation[rows & (y != "clean")] > thresholds[code]).mean())
-        flagged = {name: float((1.0 - (weight * vec + (1 - weight) * gram) > thresholds[code]).mean())
-                   for name, (code, vec, gram) in ordinary.items()}
-        recall = float(np.mean(list(recalls.values())))
-        score = recall - (float(np.mean(list(flagged.values()))) if flagged else 0.0)
-        progress(f"weight {weight}: out-of-fold recall { {c: round(r, 3) for c, r in recalls.items()} } "
-                 f"at thresholds { {c: round(t, 3) for c, t in thresholds.items()} }; ordinary text flagged "
-                 f"{ {n: round(f, 3) for n, f in flagged.items()} }")
-        if best is None or score > best[2]:
-            best = (weight, thresholds, score, recalls, flagged)
-    weight, thresholds, _, recalls, flagged = best
+    for target in FALSE_ALARM_TARGETS:
+        for weight in WEIGHTS:
+            violation = 1.0 - (weight * oof_vec + (1 - weight) * oof_gram)[:, clean]
+            # Per language: at most ``target`` of its clean sentences flagged. (One threshold for
+            # both let the harder Russian negatives set the English one.)
+            thresholds, recalls = {}, {}
+            for code in sorted(set(codes)):
+                rows = language == code
+                thresholds[code] = float(np.quantile(violation[rows & (y == "clean")], 1.0 - target))
+                recalls[code] = float((violation[rows & (y != "clean")] > thresholds[code]).mean())
+            flagged = {name: float((1.0 - (weight * vec + (1 - weight) * gram) > thresholds[code]).mean())
+                       for name, (code, vec, gram) in ordinary.items()}
+            recall = float(np.mean(list(recalls.values())))
+            score = recall - (float(np.mean(list(flagged.values()))) if flagged else 0.0)
+            # A stricter target counts only while every language keeps MIN_OOF_RECALL; the first
+            # (TARGET_FALSE_ALARMS) always does.
+            eligible = target == TARGET_FALSE_ALARMS or min(recalls.values()) >= MIN_OOF_RECALL
+            progress(f"false alarms {target}, weight {weight}: out-of-fold recall { {c: round(r, 3) for c, r in recalls.items()} } "
+                     f"at thresholds { {c: round(t, 3) for c, t in thresholds.items()} }; ordinary text flagged "
+                     f"{ {n: round(f, 3) for n, f in flagged.items()} }{'' if eligible else ' (recall too low)'}")
+            if eligible and (best is None or score > best[2]):
+                best = (weight, thresholds, score, recalls, flagged, target)
+    weight, thresholds, _, recalls, flagged, target = best
     threshold = max(thresholds.values())  # for a language the model was not trained on
     metrics = {"sentences": len(texts), "oof_recall": {c: round(r, 4) for c, r in recalls.items()}, "weight": weight,
                "ordinary_flagged": {n: round(f, 4) for n, f in flagged.items()},
-               "thresholds": {c: round(t, 4) for c, t in thresholds.items()}, "target_false_alarms": TARGET_FALSE_ALARMS, "seed": SEED}
+               "thresholds": {c: round(t, 4) for c, t in thresholds.items()}, "target_false_alarms": target, "seed": SEED}
     vocabulary = [g for g, _ in sorted(tfidf.vocabulary_.items(), key=lambda kv: kv[1])]
     word_vocabulary = [g for g, _ in sorted(word_tfidf.vocabulary_.items(), key=lambda kv: kv[1])]
     np.savez_compressed(
