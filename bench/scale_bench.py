@@ -10,7 +10,7 @@ Tact encodes with ONNX Runtime (its default engine, index/engine.py). The baseli
 model as sentence-transformers runs it (torch); the bare ONNX encode is measured beside it, so the
 share of each ratio that is the engine and the share that is Tact's own work both show.
 
-    python -m bench.scale_bench [--sizes 1000,10000,100000] [--import-templates 10000 (0: skip)]
+    python -m bench.scale_bench [--sizes 1000,10000,100000] [--import-templates 10000 (0: skip)] [--model NAME]
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def run(sizes=(1_000, 10_000, 100_000), import_templates: int = 10_000, model: s
     bare_torch = load_embedder(model, engine="torch")  # the bare model as sentence-transformers runs it
     texts = utterances()
     queries = [t for t, _ in data.clinc().queries][:400]
-    lines = [SECTION + ": imports, latency, throughput, cold start, memory (issue 12)", "",
+    lines = [f"{SECTION}, {model}: imports, latency, throughput, cold start, memory (issue 12)", "",
              f"`python -m bench.scale_bench` ({time.strftime('%Y-%m-%d')}). Model {model}; baselines measured in the "
              "same run, in blocks alternated with Tact's own calls. Templates are built from the dev sets' utterances; for "
              "10,000 and 100,000 templates the trigger vectors are real utterance vectors plus noise (cos ≈ 0.9 to "
@@ -226,18 +226,35 @@ def run(sizes=(1_000, 10_000, 100_000), import_templates: int = 10_000, model: s
     return lines
 
 
+def english_model() -> str:
+    """The model the service would serve English with (language.yaml, or TACT_MODEL_EN)."""
+    from service.core.settings import Settings
+    from service.languages import load_languages
+
+    english = next(language for language in load_languages(("en",)) if language.code == "en")
+    return Settings.from_env().models.by_language.get("en", english.model)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--import-templates", type=int, default=10000)
+    parser.add_argument("--model", default=None, help="default: the one the service serves English with")
     args = parser.parse_args()
-    lines = run(tuple(int(s) for s in args.sizes.split(",")), args.import_templates)
+    lines = run(tuple(int(s) for s in args.sizes.split(",")), args.import_templates, args.model or english_model())
     print("\n".join(lines))
-    # bench/REPORT.md ends with this section (bench.run keeps it when it rewrites the rest)
+    # bench/REPORT.md ends with the scale sections, one per model, and the replicas' (bench.run
+    # keeps them when it rewrites the rest): this run replaces its model's section or adds it.
     report = Path("bench/REPORT.md")
-    head = report.read_text(encoding="utf-8").split(SECTION)[0].rstrip() if report.exists() else "# Benchmark report"
-    report.write_text(head + "\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()
+    text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmark report\n"
+    head, _, rest = text.partition("\n" + SECTION)
+    blocks = [b.rstrip() for b in ("\n" + SECTION + rest).split("\n## ")[1:]] if rest else []
+    blocks = ["## " + b for b in blocks]
+    own = "\n".join(lines).rstrip()
+    title = lines[0].split(":")[0]
+    if any(b.split(":")[0] == title for b in blocks):
+        blocks = [own if b.split(":")[0] == title else b for b in blocks]
+    else:
+        at = next((n for n, b in enumerate(blocks) if not b.startswith(SECTION)), len(blocks))
+        blocks.insert(at, own)
+    report.write_text(head.rstrip() + "\n\n" + "\n\n".join(blocks) + "\n", encoding="utf-8")
