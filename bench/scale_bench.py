@@ -258,3 +258,7 @@ def main() -> None:
         at = next((n for n, b in enumerate(blocks) if not b.startswith(SECTION)), len(blocks))
         blocks.insert(at, own)
     report.write_text(head.rstrip() + "\n\n" + "\n\n".join(blocks) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
