@@ -26,8 +26,9 @@ CARD = "4111 1111 1111 1111"
 def trained(server):
     """These tests check the steady-state ranking of real-shaped threads. Earlier browser tests
     import and edit templates; until the classifiers have retrained on that (longer with mpnet),
-    suggestions come from the nearest-vector re-ranker, which does not read a message sentence by
-    sentence — so wait for them, as the benchmark's probe does."""
+    suggestions come from the candidate re-ranker, which ranks a few points below the classifier
+    (README, Known limits) and gives no confidence — so wait for them, as the benchmark's probe
+    does. (The re-ranker reads messages sentence by sentence too: tests/unit/test_sentences.py.)"""
     import time
 
     import httpx
