@@ -186,3 +186,21 @@ def test_the_softer_rewrite_names_what_the_sentence_is_about(etiquette, code, te
     first, generic = hits[0].replacements
     assert phrase in first and "{object}" not in first
     assert generic == LANGUAGES.get(code).etiquette[rule.split("_")[1].lower()]["rewrite"]
+
+
+def test_an_etiquette_finding_is_an_issue_and_leaves_the_tone_score_to_the_sentence(etiquette, use_model):
+    """The tone score is the learned score lowered by the tone rules' hits; the etiquette check's
+    own verdicts stay issues (they lowered the score's ranking on the training splits)."""
+    from service.checks.service import CheckService
+    from service.checks.tone import ToneHead, ToneScorer
+    from service.languages.detect import LanguageDetector
+
+    scorer = ToneScorer(SentenceVectors(use_model), ToneHead.load())
+    service = CheckService([etiquette], scorer, LANGUAGES, LanguageDetector(LANGUAGES))
+    for code, text in (("en", "Honestly, CompetitorX does this better."),
+                       ("ru", "Честно, начальники у нас в отделе бестолковые.")):
+        result = service.check(text, code)
+        assert any(i.rule.startswith("ETIQUETTE_") for i in result.issues), text
+        alone = scorer.score(text, [], LANGUAGES.get(code))
+        assert result.tone.score == alone.score
+        assert [s.score for s in result.tone.sentences] == [s.score for s in alone.sentences]
