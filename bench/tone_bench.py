@@ -90,7 +90,7 @@ def run(evaldata: Path, embedders) -> dict:
 
 def report(result: dict) -> list[str]:
     lines = ["## Tone: learned politeness score", "",
-             "Ridge regression over USE multilingual v3 sentence vectors and politeness-strategy counts "
+             "Kernel ridge regression (RBF) over USE multilingual v3 sentence vectors and politeness-strategy counts "
              "(`tact train tone`, fixed seed; what it learns from: `service/checks/tone_training.py`). AUC of telling "
              "polite from impolite on sets it was not trained on. *Whole text*: the head on the text as one; "
              "*/check*: the tone score `/check` returns (0.7 × the text as a whole, 0.3 × its worst sentence, tone rules "

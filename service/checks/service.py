@@ -169,13 +169,16 @@ class CheckService:
 
         remote = [(check, self._remote.submit(run, check)) for check in self.checks if getattr(check, "remote", False)]
         local = [(check, None) for check in self.checks if not getattr(check, "remote", False)]
+        learned = None
         for check, pending in local + remote:
+            if pending is not None and learned is None:  # the local work is done: LanguageTool still checks
+                learned = self.scorer.learned_part(text, lang)
             found = run(check) if pending is None else pending.result()
             findings += found
             context.found.extend(found)
             if check.affects_tone:
                 toned += found
-        tone = self.scorer.score(text, toned, lang)
+        tone = self.scorer.score(text, toned, lang, learned)
         to16 = utf16_converter(text)
 
         def span(offset: int, length: int) -> tuple[int, int]:

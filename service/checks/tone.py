@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from service.checks.base import CheckContext, Finding
+from service.checks.kernel import RBFKernel, one_blas_thread
 from service.languages import POLITENESS_STRATEGIES, Language
 
-HEAD_PATH = Path(__file__).resolve().parent / "tone_head.json"
+HEAD_PATH = Path(__file__).resolve().parent / "tone_head.npz"
 SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
 # Penalties that rule hits take off the learned score: a rude phrase outweighs a polite context.
 PENALTY = {"error": 0.35, "warning": 0.15, "info": 0.0}
@@ -88,12 +89,18 @@ class Strategies:
 
 
 class ToneHead:
-    """A linear politeness score over a sentence's unit vector and its strategy counts, on the scale
-    of the Stanford corpus' normalised score; ``scores`` squashes it to [−1, 1] (tanh of the score
-    over the corpus' standard deviation), 0 being the corpus' average request."""
+    """A politeness score over a sentence's unit vector and its strategy counts, on the scale of the
+    Stanford corpus' normalised score; ``scores`` squashes it to [−1, 1] (tanh of the score over the
+    corpus' standard deviation), 0 being the corpus' average request.
+
+    Either linear (``weights``) or, as ``tact train tone`` makes it now, a kernel ridge regression:
+    an RBF kernel against the training texts' features (``support``: the vector beside the
+    strategy counts times ``strategy_scale``) weighted by ``dual``. Both end in ``bias``."""
 
     def __init__(self, model: str, weights: np.ndarray, bias: float, strategies: tuple[str, ...] = (),
-                 strategy_weights: np.ndarray | None = None, scale: float = 1.0, metrics: dict | None = None) -> None:
+                 strategy_weights: np.ndarray | None = None, scale: float = 1.0, metrics: dict | None = None,
+                 support: np.ndarray | None = None, dual: np.ndarray | None = None, gamma: float = 0.0,
+                 strategy_scale: float = 1.0) -> None:
         self.model = model
         self.weights = np.asarray(weights, np.float32)
         self.bias = float(bias)
@@ -101,8 +108,21 @@ class ToneHead:
         self.strategy_weights = np.asarray(strategy_weights if strategy_weights is not None else [], np.float32)
         self.scale = float(scale)
         self.metrics = metrics or {}
+        self.support = None if support is None else np.ascontiguousarray(support, np.float32)
+        self.dual = None if dual is None else np.asarray(dual, np.float32)
+        self.gamma = float(gamma)
+        self.strategy_scale = float(strategy_scale)
+        self._kernel = RBFKernel(self.support, self.gamma) if self.support is not None else None
+
+    @property
+    def kernel(self) -> bool:
+        return self.support is not None
 
     def raw(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        if self.kernel:
+            x = np.hstack([np.asarray(vectors, np.float32), self.strategy_scale * np.asarray(counts, np.float32)])
+            with one_blas_thread():
+                return self._kernel(x) @ self.dual + self.bias
         out = vectors @ self.weights + self.bias
         if self.strategies:
             out = out + counts @ self.strategy_weights
@@ -112,22 +132,28 @@ class ToneHead:
         return np.tanh(self.raw(vectors, counts) / self.scale)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({
-            "model": self.model, "bias": round(self.bias, 6), "scale": round(self.scale, 6),
-            "strategies": list(self.strategies), "metrics": self.metrics,
-            "strategy_weights": [round(float(w), 6) for w in self.strategy_weights],
-            "weights": [round(float(w), 6) for w in self.weights]}, indent=0))
+        arrays = {"model": self.model, "bias": self.bias, "scale": self.scale, "strategies": np.array(self.strategies),
+                  "metrics": json.dumps(self.metrics), "weights": self.weights,
+                  "strategy_weights": self.strategy_weights}
+        if self.kernel:  # unit vectors and small counts: half precision loses nothing the AUC sees
+            arrays.update(support=self.support.astype(np.float16), dual=self.dual, gamma=self.gamma,
+                          strategy_scale=self.strategy_scale)
+        with open(path, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> "ToneHead | None":
         try:
-            data = json.loads(Path(path).read_text())
+            with np.load(path, allow_pickle=False) as data:
+                d = {k: data[k] for k in data.files}
         except (OSError, ValueError):
             return None
-        if tuple(data.get("strategies", ())) not in ((), POLITENESS_STRATEGIES):
+        strategies = tuple(str(s) for s in d.get("strategies", ()))
+        if strategies not in ((), POLITENESS_STRATEGIES):
             return None  # trained on other features: retrain ('tact train tone')
-        return cls(data["model"], np.asarray(data["weights"], np.float32), data["bias"], tuple(data.get("strategies", ())),
-                   np.asarray(data.get("strategy_weights", []), np.float32), data.get("scale", 1.0), data.get("metrics"))
+        return cls(str(d["model"]), d["weights"], float(d["bias"]), strategies, d.get("strategy_weights"),
+                   float(d.get("scale", 1.0)), json.loads(str(d.get("metrics", "{}"))), d.get("support"),
+                   d.get("dual"), float(d.get("gamma", 0.0)), float(d.get("strategy_scale", 1.0)))
 
 
 @dataclass
@@ -152,7 +178,7 @@ class ToneScorer:
         self._head = head
         self._strategies = Strategies()
         # Re-checking an edited draft embeds only the sentences that changed.
-        self._scores: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._scores_cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -160,47 +186,65 @@ class ToneScorer:
     def learned(self) -> bool:
         return self._head is not None and self._embedder is not None
 
-    def score(self, text: str, findings: list[Finding], language: Language) -> ToneScore:
+    def learned_part(self, text: str, language: Language) -> "LearnedTone":
+        """What the learned score says of the text before any finding: ``CheckService`` computes it
+        while LanguageTool checks the same draft (the head compares each new sentence with every
+        training text: ~2 ms for a 1,000-character draft, which after LanguageTool's answer would
+        be added to it whole)."""
         sentences = split_sentences(text)
-        scored: list[ScoredSentence] = []
-        base = 0.0
-        if sentences and self.learned:
-            values = self.sentence_scores([s for _, s in sentences], language)
-            base = WHOLE_WEIGHT * self.whole_score([s for _, s in sentences], language) + (1 - WHOLE_WEIGHT) * min(values)
-            scored = [ScoredSentence(o, len(s), round(float(v), 3)) for (o, s), v in zip(sentences, values)]
+        if not sentences or not self.learned:
+            return LearnedTone(sentences, [], 0.0)
+        texts = [s for _, s in sentences]
+        values, whole = self._scores(texts, language)
+        return LearnedTone(sentences, values, WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * min(values))
+
+    def score(self, text: str, findings: list[Finding], language: Language,
+              learned: "LearnedTone | None" = None) -> ToneScore:
+        part = learned if learned is not None else self.learned_part(text, language)
+        scored = [ScoredSentence(o, len(s), round(float(v), 3)) for (o, s), v in zip(part.sentences, part.values)]
         for sentence in scored:  # a finding inside a sentence lowers that sentence too
             for f in findings:
                 if sentence.offset <= f.offset < sentence.offset + sentence.length:
                     sentence.score = round(max(-1.0, sentence.score - PENALTY[f.severity]), 3)
-        score = float(np.clip(base - sum(PENALTY[f.severity] for f in findings if f.category == "tone") / 2, -1, 1))
+        score = float(np.clip(part.base - sum(PENALTY[f.severity] for f in findings if f.category == "tone") / 2, -1, 1))
         low, high = LABEL_BOUNDS
         label = "rude" if score < low else "polite" if score > high else "neutral"
         return ToneScore(round(score, 3), label, scored)
 
-    def whole_score(self, sentences: list[str], language: Language) -> float:
-        """The text as a whole ranks requests best (held-out Wikipedia AUC 0.93; the worst sentence
-        counting double: 0.89), and the worst sentence still pulls a reply with one rude line down
-        (``score``). A short text is encoded as one; a longer one (a reply: the head was trained on
-        requests of a few sentences) is the mean of its cached sentence vectors, which spares
-        re-encoding the whole draft on every check (18 ms for 1,000 characters)."""
-        if len(sentences) > WHOLE_TEXT_SENTENCES:
-            vector = self._embedder.encode(sentences).mean(axis=0)
-            vector /= max(float(np.linalg.norm(vector)), 1e-9)
-            return float(self._head.scores(vector[None, :], self._strategies.features([" ".join(sentences)], language))[0])
-        return self.sentence_scores([" ".join(sentences)], language)[0]
-
-    def sentence_scores(self, sentences: list[str], language: Language) -> list[float]:
+    def _scores(self, sentences: list[str], language: Language) -> tuple[list[float], float]:
+        """Each sentence's score (cached: an edited draft scores only what changed) and the text's
+        as a whole, in one pass of the head. The whole text ranks requests best (held-out Wikipedia
+        AUC 0.93; the worst sentence counting double: 0.89), and the worst sentence still pulls a
+        reply with one rude line down (``learned_part``). A short text is encoded as one; a longer
+        one (a reply: the head was trained on requests of a few sentences) is the mean of its
+        cached sentence vectors, which spares re-encoding the whole draft on every check (18 ms
+        for 1,000 characters)."""
         keys = [(language.code, s) for s in sentences]
         with self._lock:
-            known = {k: self._scores[k] for k in keys if k in self._scores}
+            known = {k: self._scores_cache[k] for k in keys if k in self._scores_cache}
         todo = list(dict.fromkeys(k for k in keys if k not in known))
-        if todo:
-            texts = [s for _, s in todo]
-            fresh = self._head.scores(self._embedder.encode(texts), self._strategies.features(texts, language))
-            with self._lock:
-                for key, value in zip(todo, fresh):
-                    known[key] = float(value)
-                    self._scores[key] = float(value)
-                while len(self._scores) > self._cache_size:
-                    self._scores.popitem(last=False)
-        return [known[k] for k in keys]
+        joined = " ".join(sentences)
+        vectors = self._embedder.encode(sentences)
+        if len(sentences) > WHOLE_TEXT_SENTENCES:
+            whole_vector = vectors.mean(axis=0)
+            whole_vector /= max(float(np.linalg.norm(whole_vector)), 1e-9)
+        else:
+            whole_vector = self._embedder.encode([joined])[0]
+        rows = {s: vectors[i] for i, s in enumerate(sentences)}
+        texts = [s for _, s in todo]
+        fresh = self._head.scores(np.vstack([rows[t] for t in texts] + [whole_vector]),
+                                  self._strategies.features(texts + [joined], language))
+        with self._lock:
+            for key, value in zip(todo, fresh[:-1]):
+                known[key] = float(value)
+                self._scores_cache[key] = float(value)
+            while len(self._scores_cache) > self._cache_size:
+                self._scores_cache.popitem(last=False)
+        return [known[k] for k in keys], float(fresh[-1])
+
+
+@dataclass
+class LearnedTone:
+    sentences: list[tuple[int, str]]
+    values: list[float]
+    base: float

@@ -1,8 +1,8 @@
 """``tact train tone``: the politeness score, reproducibly (fixed seed), from the shared dev sets and
 the etiquette sentences written for this project.
 
-A ridge regression over each text's sentence vector and its politeness-strategy counts
-(``Strategies``), on the scale of the Stanford corpus' normalised score (mean 0):
+A kernel ridge regression (RBF) over each text's sentence vector beside its politeness-strategy
+counts (``Strategies``), on the scale of the Stanford corpus' normalised score (mean 0):
 - English: Stanford Politeness (Wikipedia requests), every request with its normalised score;
 - Russian: RUSSE-2022 detox, a toxic comment at the corpus' 5th percentile (very impolite), each of
   its neutral rewrites at the 75th (a polite request);
@@ -14,6 +14,18 @@ logistic regression on the quartiles (0.930 vs 0.925 AUC with USE vectors), toxi
 Russian (detox AUC 0.61 → 0.86), strategy counts help every set (Wikipedia 0.922 → 0.937, detox
 0.864 → 0.885, Bitext offensive vs polite 0.867 → 0.982). A fixed-seed 20 % of each dev set is held
 out and reported, never trained on.
+
+The kernel and its two numbers were chosen by 5-fold cross-validation inside the training parts
+only (Wikipedia requests and detox comments with their rewrites folded together, the written
+sentences always in), AUC on the held-in folds, Wikipedia / detox:
+- the linear ridge regression this replaced (alpha 3): 0.916 / 0.862 (alpha 1: 0.912 / 0.867,
+  alpha 10: 0.916 / 0.849);
+- RBF kernel ridge, alpha / gamma 1 / 1: 0.931 / 0.900; 0.3 / 1: 0.928 / 0.908; 1 / 1.5: 0.932 /
+  0.898; 2 / 1.5: 0.932 / 0.887; **0.5 / 1.5: 0.932 / 0.905** (target centred, as here);
+- support-vector regression (RBF, C 1–3, gamma 0.5–1): 0.923–0.929 / 0.890–0.910, three times
+  slower to train.
+It keeps every training text (about 7,300 × 530 numbers in half precision: 6.7 MB) and
+costs a 12-sentence draft about 2 ms on one thread.
 """
 
 from __future__ import annotations
@@ -24,14 +36,15 @@ import random
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import Ridge
+from sklearn.kernel_ridge import KernelRidge
 
 from service.checks.tone import Strategies, ToneHead
 from service.languages import POLITENESS_STRATEGIES
 
 log = logging.getLogger("tact.train")
 SEED = 13
-ALPHA = 3.0
+ALPHA = 0.5
+GAMMA = 1.5
 # Strategy counts enter the regression scaled down: they reach 3 where unit-vector components rarely
 # pass 0.2 (chosen on the held-out Wikipedia split: 0 → 0.922, 0.1 → 0.935, 0.2 → 0.937 AUC).
 STRATEGY_SCALE = 0.2
@@ -110,10 +123,13 @@ def train_tone(evaldata: Path, embedder, languages, responses: Path, progress=pr
         rows = [i for i, (_, _, c) in enumerate(train) if c == code]
         counts[rows] = strategies.features([texts[i] for i in rows], lang)
     target = np.array([s for _, s, _ in train])
-    model = Ridge(alpha=ALPHA, random_state=SEED).fit(np.hstack([vectors, STRATEGY_SCALE * counts]), target)
+    features = np.hstack([vectors, STRATEGY_SCALE * counts]).astype(np.float16).astype(np.float32)  # as stored
+    progress(f"fitting the kernel ridge regression on {len(train)} texts …")
+    model = KernelRidge(alpha=ALPHA, kernel="rbf", gamma=GAMMA).fit(features, target - target.mean())
     dim = vectors.shape[1]
-    head = ToneHead(embedder.name, model.coef_[:dim], float(model.intercept_), POLITENESS_STRATEGIES,
-                    model.coef_[dim:] * STRATEGY_SCALE, float(scores.std()))
+    head = ToneHead(embedder.name, np.zeros(dim, np.float32), float(target.mean()), POLITENESS_STRATEGIES,
+                    np.zeros(counts.shape[1], np.float32), float(scores.std()), support=features,
+                    dual=np.asarray(model.dual_coef_, np.float32), gamma=GAMMA, strategy_scale=STRATEGY_SCALE)
     from sklearn.metrics import roc_auc_score
 
     for name, (held, labels, code) in held_out_sets(evaldata).items():
@@ -122,4 +138,5 @@ def train_tone(evaldata: Path, embedder, languages, responses: Path, progress=pr
         head.metrics[name] = {"held_out": len(held), "auc": round(auc, 4)}
         progress(f"{name}: held-out AUC {auc:.3f} on {len(held)}")
     head.metrics["seed"] = SEED
+    head.metrics["kernel"] = {"alpha": ALPHA, "gamma": GAMMA}
     return head

@@ -58,7 +58,7 @@ def test_tone_rules_and_score_both_languages(client):
     assert en["tone"]["label"] == "rude" and en["tone"]["score"] < 0
     rude_ru = check(client, text="Вы сами виноваты, как я уже говорил. Отвалите.", language="ru")
     assert rude_ru["tone"]["score"] < 0
-    polite_ru = check(client, text="Спасибо за ваше терпение! Мы обязательно поможем.", language="ru")
+    polite_ru = check(client, text="Спасибо за ваше терпение, мы уже разбираемся и скоро вернёмся с ответом.", language="ru")
     assert polite_ru["tone"]["score"] > 0 and polite_ru["tone"]["label"] == "polite"
     sentence = rude_ru["tone"]["sentences"][0]
     assert sentence["offset"] == 0 and sentence["length"] > 0 and -1 <= sentence["score"] <= 1

@@ -1,6 +1,7 @@
 """Tone rules in both languages and the learned score on the real multilingual model, through the
 check service with every registered check but LanguageTool (tests/api/test_check.py has that)."""
 
+import numpy as np
 import pytest
 
 from service.checks.base import BannedPhrase, TeamRules
@@ -15,7 +16,7 @@ from service.languages.detect import LanguageDetector
 @pytest.fixture(scope="module")
 def tone(use_model):
     head = ToneHead.load()
-    assert head is not None, "service/checks/tone_head.json is missing: run 'make train-tone'"
+    assert head is not None, "service/checks/tone_head.npz is missing: run 'make train-tone'"
     languages = load_languages(("en", "ru"))
     return CheckService(build_checks(CheckDeps(Settings())), ToneScorer(use_model, head), languages,
                         LanguageDetector(languages))
@@ -75,7 +76,7 @@ def test_structure_rules_on_a_bare_reply(tone):
 
 def test_learned_score_russian_rude_below_zero_polite_above(tone):
     rude = tone.check("Ты чё, совсем тупой? Отвали уже со своими вопросами.", "ru").tone
-    polite = tone.check("Спасибо большое за ваше терпение, мы обязательно поможем.", "ru").tone
+    polite = tone.check("Большое спасибо, что сообщили об ошибке, мы очень ценим вашу помощь.", "ru").tone
     assert rude.score < 0 and rude.label == "rude"
     assert polite.score > 0 and polite.label == "polite"
     # the sentence score itself, not only the rules, carries it
@@ -175,3 +176,24 @@ def test_a_remote_check_runs_beside_the_local_ones():
             service.check("Hello there, your parcel is on its way.", "en")
     finally:
         service.close()
+
+
+def test_the_kernel_head_predicts_as_scikit_learns_kernel_ridge_and_survives_a_save(tmp_path):
+    from sklearn.kernel_ridge import KernelRidge
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    counts = rng.integers(0, 4, size=(60, 3)).astype(np.float32)
+    target = vectors[:, 0] - 0.3 * counts[:, 1] + rng.normal(scale=0.1, size=60)
+    features = np.hstack([vectors, 0.2 * counts])
+    model = KernelRidge(alpha=0.5, kernel="rbf", gamma=1.5).fit(features[:40], target[:40] - target[:40].mean())
+    head = ToneHead("m", np.zeros(8), float(target[:40].mean()), (), np.zeros(3), support=features[:40],
+                    dual=model.dual_coef_, gamma=1.5, strategy_scale=0.2)
+    expected = model.predict(features[40:]) + target[:40].mean()
+    np.testing.assert_allclose(head.raw(vectors[40:], counts[40:]), expected, rtol=1e-4, atol=1e-4)
+    head.save(tmp_path / "head.npz")
+    loaded = ToneHead.load(tmp_path / "head.npz")
+    assert loaded.kernel and loaded.model == "m"
+    # the support points are stored in half precision: the answer moves by less than that
+    np.testing.assert_allclose(loaded.raw(vectors[40:], counts[40:]), expected, atol=5e-3)
