@@ -67,25 +67,54 @@ class ToneRulesCheck:
 
 class Strategies:
     """How often a sentence uses each of its language's politeness strategies (``politeness`` in
-    ``languages/<code>/tone.yaml``), capped at 3: features the learned score reads beside the vector."""
+    ``languages/<code>/tone.yaml``), capped at 3: features the learned score reads beside the vector.
+    Each sentence's counts are kept (an edited draft counts only its new sentences), and a text's
+    come from its sentences' (``joined``) instead of a second pass over the whole text."""
 
     CAP = 3
+    CACHE = 20_000
 
     def __init__(self) -> None:
         self._compiled: dict[str, list[re.Pattern]] = {}
+        self._anchored: dict[str, np.ndarray] = {}
+        self._counts: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _patterns(self, language: Language) -> list[re.Pattern]:
         if language.code not in self._compiled:
-            self._compiled[language.code] = [re.compile(p, re.I | re.M) for p in language.politeness.values()]
+            patterns = list(language.politeness.values())
+            self._compiled[language.code] = [re.compile(p, re.I | re.M) for p in patterns]
+            self._anchored[language.code] = np.array([p.startswith("^") for p in patterns])
         return self._compiled[language.code]
 
-    def features(self, sentences: list[str], language: Language) -> np.ndarray:
+    def counts(self, sentences: list[str], language: Language) -> np.ndarray:
+        """Uncapped counts, one row per sentence."""
         patterns = self._patterns(language)
         out = np.zeros((len(sentences), len(patterns)), np.float32)
         for i, sentence in enumerate(sentences):
-            for j, pattern in enumerate(patterns):
-                out[i, j] = min(len(pattern.findall(sentence)), self.CAP)
+            key = (language.code, sentence)
+            with self._lock:
+                known = self._counts.get(key)
+            if known is None:
+                known = np.array([len(p.findall(sentence)) for p in patterns], np.float32)
+                with self._lock:
+                    self._counts[key] = known
+                    while len(self._counts) > self.CACHE:
+                        self._counts.popitem(last=False)
+            out[i] = known
         return out
+
+    def features(self, sentences: list[str], language: Language) -> np.ndarray:
+        return np.minimum(self.counts(sentences, language), self.CAP)
+
+    def joined(self, counts: np.ndarray, language: Language) -> np.ndarray:
+        """The features of sentences joined by spaces, from each one's counts: a pattern anchored
+        at the start (``^``) finds the first sentence only, the others add up."""
+        self._patterns(language)
+        total = counts.sum(axis=0)
+        anchored = self._anchored[language.code]
+        total[anchored] = counts[0, anchored] if len(counts) else 0
+        return np.minimum(total, self.CAP)
 
 
 class ToneHead:
@@ -232,8 +261,11 @@ class ToneScorer:
             whole_vector = self._embedder.encode([joined])[0]
         rows = {s: vectors[i] for i, s in enumerate(sentences)}
         texts = [s for _, s in todo]
-        fresh = self._head.scores(np.vstack([rows[t] for t in texts] + [whole_vector]),
-                                  self._strategies.features(texts + [joined], language))
+        counts = self._strategies.counts(sentences, language)
+        at = {s: i for i, s in enumerate(sentences)}
+        features = np.vstack([np.minimum(counts[[at[t] for t in texts]], Strategies.CAP),
+                              self._strategies.joined(counts, language)[None, :]])
+        fresh = self._head.scores(np.vstack([rows[t] for t in texts] + [whole_vector]), features)
         with self._lock:
             for key, value in zip(todo, fresh[:-1]):
                 known[key] = float(value)

@@ -197,3 +197,31 @@ def test_the_kernel_head_predicts_as_scikit_learns_kernel_ridge_and_survives_a_s
     assert loaded.kernel and loaded.model == "m"
     # the support points are stored in half precision: the answer moves by less than that
     np.testing.assert_allclose(loaded.raw(vectors[40:], counts[40:]), expected, atol=5e-3)
+
+
+def test_a_texts_strategy_counts_come_from_its_sentences_as_from_the_whole_text():
+    """``Strategies.joined`` (the sentences' own counts, added up) gives what a pass over the
+    joined text gives, anchored patterns included, on the bench drafts and every starter reply."""
+    from pathlib import Path
+
+    from bench.check_bench import EN_DRAFT, RU_DRAFT
+    from service.checks.tone import Strategies, split_sentences
+    from service.library.files import read_library
+
+    languages = load_languages(("en", "ru"))
+    texts = [("en", EN_DRAFT), ("ru", RU_DRAFT), ("en", "Why is this broken? You never answer. Thanks anyway!"),
+             ("ru", "Почему ничего не работает? Вы вообще читаете? Спасибо, конечно.")]
+    library, _ = read_library(Path(__file__).resolve().parents[2] / "responses", ("en", "ru"))
+    texts += [(t.language, t.body) for t in library]
+    strategies = Strategies()
+    anchored_hits = 0
+    for code, text in texts:
+        sentences = [s for _, s in split_sentences(text)]
+        if not sentences:
+            continue
+        lang = languages.get(code)
+        counts = strategies.counts(sentences, lang)
+        expected = strategies.features([" ".join(sentences)], lang)[0]
+        np.testing.assert_array_equal(strategies.joined(counts, lang), expected, err_msg=text[:60])
+        anchored_hits += int(counts[1:, [p.startswith("^") for p in lang.politeness.values()]].sum())
+    assert anchored_hits > 0  # later sentences do start with a greeting, a "why" or a "you" and are not counted
