@@ -199,9 +199,10 @@ def sentences(text: str) -> list[str]:
     reply; read sentence by sentence, two of three ask about the charge. The classifier's
     probabilities are then ``SENTENCE_WEIGHT`` × the whole message's + the rest × the mean of its
     sentences' (the candidate re-ranker's likewise, where it serves). Greetings, sign-offs and
-    "Thanks!" (under ``MIN_SENTENCE_WORDS`` words) are not sentences here; at most ``MAX_SENTENCES`` (the first) within the first ``SENTENCE_CHARS``
-    characters, so a long email — or a hostile 20,000-character one — costs at most about one more
-    pass of the model than the whole message, not one per sentence at full length.
+    "Thanks!" (under ``MIN_SENTENCE_WORDS`` words) are not sentences here; at most
+    ``MAX_SENTENCES`` (the first) within the first ``SENTENCE_CHARS`` characters, so a long email
+    — or a hostile 20,000-character one — costs at most about one more pass of the model than the
+    whole message, not one per sentence at full length.
 
     Measured on the starter library's probe (bench/probe/, 87 messages + the browser tests'
     thread message per language, 31 of them of several sentences; full ranking in-process; the

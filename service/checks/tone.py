@@ -117,72 +117,73 @@ class Strategies:
         return np.minimum(total, self.CAP)
 
 
+def as_stored(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors as the tone head stores them: int8 per row with the row's scale (a quarter of
+    float32's size; the head is fitted on ``from_stored(*as_stored(v))``, so storing loses nothing)."""
+    vectors = np.asarray(vectors, np.float32)
+    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0
+    return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
+def from_stored(quantised: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    return quantised.astype(np.float32) * scales[:, None]
+
+
 class ToneHead:
     """A politeness score over a sentence's unit vector and its strategy counts, on the scale of the
     Stanford corpus' normalised score; ``scores`` squashes it to [−1, 1] (tanh of the score over the
     corpus' standard deviation), 0 being the corpus' average request.
 
-    Either linear (``weights``) or, as ``tact train tone`` makes it now, a kernel ridge regression:
-    an RBF kernel against the training texts' features (``support``: the vector beside the
-    strategy counts times ``strategy_scale``) weighted by ``dual``. Both end in ``bias``."""
+    A kernel ridge regression (``tact train tone``): an RBF kernel against the training texts'
+    features — each one's ``vectors`` row beside its strategy ``counts`` times ``strategy_scale`` —
+    weighted by ``dual``, plus ``bias``."""
 
-    def __init__(self, model: str, weights: np.ndarray, bias: float, strategies: tuple[str, ...] = (),
-                 strategy_weights: np.ndarray | None = None, scale: float = 1.0, metrics: dict | None = None,
-                 support: np.ndarray | None = None, dual: np.ndarray | None = None, gamma: float = 0.0,
-                 strategy_scale: float = 1.0) -> None:
+    def __init__(self, model: str, vectors: np.ndarray, counts: np.ndarray, dual: np.ndarray, bias: float,
+                 gamma: float, strategy_scale: float, strategies: tuple[str, ...] = (), scale: float = 1.0,
+                 metrics: dict | None = None) -> None:
         self.model = model
-        self.weights = np.asarray(weights, np.float32)
+        self.vectors = np.asarray(vectors, np.float32)
+        self.counts = np.asarray(counts, np.float32)
+        self.dual = np.asarray(dual, np.float32)
         self.bias = float(bias)
-        self.strategies = tuple(strategies)
-        self.strategy_weights = np.asarray(strategy_weights if strategy_weights is not None else [], np.float32)
-        self.scale = float(scale)
-        self.metrics = metrics or {}
-        self.support = None if support is None else np.ascontiguousarray(support, np.float32)
-        self.dual = None if dual is None else np.asarray(dual, np.float32)
         self.gamma = float(gamma)
         self.strategy_scale = float(strategy_scale)
-        self._kernel = RBFKernel(self.support, self.gamma) if self.support is not None else None
+        self.strategies = tuple(strategies)
+        self.scale = float(scale)
+        self.metrics = metrics or {}
+        self._kernel = RBFKernel(self.features(self.vectors, self.counts), self.gamma)
 
-    @property
-    def kernel(self) -> bool:
-        return self.support is not None
+    def features(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return np.hstack([np.asarray(vectors, np.float32), self.strategy_scale * np.asarray(counts, np.float32)])
 
     def raw(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        if self.kernel:
-            x = np.hstack([np.asarray(vectors, np.float32), self.strategy_scale * np.asarray(counts, np.float32)])
-            with one_blas_thread():
-                return self._kernel(x) @ self.dual + self.bias
-        out = vectors @ self.weights + self.bias
-        if self.strategies:
-            out = out + counts @ self.strategy_weights
-        return out
+        with one_blas_thread():
+            return self._kernel(self.features(vectors, counts)) @ self.dual + self.bias
 
     def scores(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.tanh(self.raw(vectors, counts) / self.scale)
 
     def save(self, path: Path) -> None:
-        arrays = {"model": self.model, "bias": self.bias, "scale": self.scale, "strategies": np.array(self.strategies),
-                  "metrics": json.dumps(self.metrics), "weights": self.weights,
-                  "strategy_weights": self.strategy_weights}
-        if self.kernel:  # unit vectors and small counts: half precision loses nothing the AUC sees
-            arrays.update(support=self.support.astype(np.float16), dual=self.dual, gamma=self.gamma,
-                          strategy_scale=self.strategy_scale)
+        quantised, scales = as_stored(self.vectors)
         with open(path, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            np.savez_compressed(fh, model=self.model, vectors=quantised, vector_scales=scales,
+                                counts=self.counts.astype(np.uint8), dual=self.dual, bias=self.bias, gamma=self.gamma,
+                                strategy_scale=self.strategy_scale, strategies=np.array(self.strategies),
+                                scale=self.scale, metrics=json.dumps(self.metrics))
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> "ToneHead | None":
         try:
             with np.load(path, allow_pickle=False) as data:
                 d = {k: data[k] for k in data.files}
-        except (OSError, ValueError):
+            strategies = tuple(str(s) for s in d["strategies"])
+            if strategies not in ((), POLITENESS_STRATEGIES):
+                return None  # trained on other features: retrain ('tact train tone')
+            return cls(str(d["model"]), from_stored(d["vectors"], d["vector_scales"]), d["counts"], d["dual"],
+                       float(d["bias"]), float(d["gamma"]), float(d["strategy_scale"]), strategies,
+                       float(d["scale"]), json.loads(str(d["metrics"])))
+        except (OSError, ValueError, KeyError):
             return None
-        strategies = tuple(str(s) for s in d.get("strategies", ()))
-        if strategies not in ((), POLITENESS_STRATEGIES):
-            return None  # trained on other features: retrain ('tact train tone')
-        return cls(str(d["model"]), d["weights"], float(d["bias"]), strategies, d.get("strategy_weights"),
-                   float(d.get("scale", 1.0)), json.loads(str(d.get("metrics", "{}"))), d.get("support"),
-                   d.get("dual"), float(d.get("gamma", 0.0)), float(d.get("strategy_scale", 1.0)))
 
 
 @dataclass
@@ -197,6 +198,14 @@ class ToneScore:
     score: float
     label: str
     sentences: list[ScoredSentence] = field(default_factory=list)
+
+
+@dataclass
+class LearnedTone:
+    """The learned score of a text before any finding: its sentences, their scores, the mix."""
+    sentences: list[tuple[int, str]]
+    values: list[float]
+    base: float
 
 
 class ToneScorer:
@@ -215,7 +224,7 @@ class ToneScorer:
     def learned(self) -> bool:
         return self._head is not None and self._embedder is not None
 
-    def learned_part(self, text: str, language: Language) -> "LearnedTone":
+    def learned_part(self, text: str, language: Language) -> LearnedTone:
         """What the learned score says of the text before any finding: ``CheckService`` computes it
         while LanguageTool checks the same draft (the head compares each new sentence with every
         training text: ~2 ms for a 1,000-character draft, which after LanguageTool's answer would
@@ -228,7 +237,7 @@ class ToneScorer:
         return LearnedTone(sentences, values, WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * min(values))
 
     def score(self, text: str, findings: list[Finding], language: Language,
-              learned: "LearnedTone | None" = None) -> ToneScore:
+              learned: LearnedTone | None = None) -> ToneScore:
         part = learned if learned is not None else self.learned_part(text, language)
         scored = [ScoredSentence(o, len(s), round(float(v), 3)) for (o, s), v in zip(part.sentences, part.values)]
         for sentence in scored:  # a finding inside a sentence lowers that sentence too
@@ -273,10 +282,3 @@ class ToneScorer:
             while len(self._scores_cache) > self._cache_size:
                 self._scores_cache.popitem(last=False)
         return [known[k] for k in keys], float(fresh[-1])
-
-
-@dataclass
-class LearnedTone:
-    sentences: list[tuple[int, str]]
-    values: list[float]
-    base: float

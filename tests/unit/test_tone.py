@@ -181,22 +181,25 @@ def test_a_remote_check_runs_beside_the_local_ones():
 def test_the_kernel_head_predicts_as_scikit_learns_kernel_ridge_and_survives_a_save(tmp_path):
     from sklearn.kernel_ridge import KernelRidge
 
+    from service.checks.tone import as_stored, from_stored
+
     rng = np.random.default_rng(3)
     vectors = rng.normal(size=(60, 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    stored = from_stored(*as_stored(vectors[:40]))  # what training fits on
+    assert np.abs(stored - vectors[:40]).max() < 0.005
     counts = rng.integers(0, 4, size=(60, 3)).astype(np.float32)
     target = vectors[:, 0] - 0.3 * counts[:, 1] + rng.normal(scale=0.1, size=60)
-    features = np.hstack([vectors, 0.2 * counts])
-    model = KernelRidge(alpha=0.5, kernel="rbf", gamma=1.5).fit(features[:40], target[:40] - target[:40].mean())
-    head = ToneHead("m", np.zeros(8), float(target[:40].mean()), (), np.zeros(3), support=features[:40],
-                    dual=model.dual_coef_, gamma=1.5, strategy_scale=0.2)
-    expected = model.predict(features[40:]) + target[:40].mean()
+    model = KernelRidge(alpha=0.5, kernel="rbf", gamma=1.5).fit(np.hstack([stored, 0.2 * counts[:40]]),
+                                                               target[:40] - target[:40].mean())
+    head = ToneHead("m", stored, counts[:40], model.dual_coef_, float(target[:40].mean()), 1.5, 0.2)
+    expected = model.predict(np.hstack([vectors[40:], 0.2 * counts[40:]])) + target[:40].mean()
     np.testing.assert_allclose(head.raw(vectors[40:], counts[40:]), expected, rtol=1e-4, atol=1e-4)
     head.save(tmp_path / "head.npz")
     loaded = ToneHead.load(tmp_path / "head.npz")
-    assert loaded.kernel and loaded.model == "m"
-    # the support points are stored in half precision: the answer moves by less than that
-    np.testing.assert_allclose(loaded.raw(vectors[40:], counts[40:]), expected, atol=5e-3)
+    assert loaded.model == "m" and loaded.gamma == 1.5 and loaded.strategy_scale == 0.2
+    # stored as int8 after training fitted on the same rounding: the saved head answers as the fitted one
+    np.testing.assert_allclose(loaded.raw(vectors[40:], counts[40:]), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_a_texts_strategy_counts_come_from_its_sentences_as_from_the_whole_text():
