@@ -15,7 +15,7 @@ def test_health_reports_models_and_library(client):
     data = client.get("/health", headers={"Authorization": ""}).json()
     assert data["templates"] >= 80
     assert data["models"]["en"] == "all-mpnet-base-v2"
-    assert data["engines"] == {"en": "onnx", "ru": "numpy"}  # mpnet on ONNX Runtime, USE in numpy
+    assert data["engines"] == {"en": "onnx", "ru": "onnx-int8"}  # mpnet on ONNX Runtime, USE on its int8 graph
     assert set(data["languages"]) == {"en", "ru"}
     assert data["indexes"]["en"]["templates"] >= 40 and data["indexes"]["ru"]["templates"] >= 40
 

