@@ -67,24 +67,35 @@ def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:
     return out
 
 
-def run(embedders) -> dict:
+VOICES = ("formal", "chat, typos", "long, emotional", "understated", "plain / non-native")
+
+
+def run(embedders, name: str = "eval") -> dict:
+    """Per language and category, the share caught by the rules and by rules + learned, on
+    ``bench/etiquette/<name>_<code>.yaml``; for ``voices``, also per voice (the n-th sentence of
+    each category is in the n-th of ``VOICES``)."""
     languages = load_languages(("en", "ru"))
     model = EtiquetteModel.load()
     rules = [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
     learned = rules + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]
     out = {}
     for code in ("en", "ru"):
-        data = yaml.safe_load((EVAL / f"eval_{code}.yaml").read_text(encoding="utf-8"))
+        data = yaml.safe_load((EVAL / f"{name}_{code}.yaml").read_text(encoding="utf-8"))
         language = languages.get(code)
-        rows = {}
+        rows, caught = {}, {}
         for category, sentences in data.items():
-            rows[category] = {name: sum(_caught(checks, s, language) for s in sentences) / len(sentences)
-                              for name, checks in (("rules", rules), ("learned", learned))}
+            for kind, checks in (("rules", rules), ("learned", learned)):
+                caught[category, kind] = [_caught(checks, s, language) for s in sentences]
+            rows[category] = {kind: float(np.mean(caught[category, kind])) for kind in ("rules", "learned")}
             rows[category]["n"] = len(sentences)
         violating = [c for c in data if c not in CLEAN_SETS]
         total = sum(rows[c]["n"] for c in violating)
-        for name in ("rules", "learned"):
-            rows.setdefault("all violations", {"n": total})[name] = sum(rows[c][name] * rows[c]["n"] for c in violating) / total
+        for kind in ("rules", "learned"):
+            rows.setdefault("all violations", {"n": total})[kind] = sum(rows[c][kind] * rows[c]["n"] for c in violating) / total
+        if name == "voices":
+            for v, voice in enumerate(VOICES):
+                rows[f"voice: {voice}"] = {"n": len(violating), **{
+                    kind: float(np.mean([caught[c, kind][v] for c in violating])) for kind in ("rules", "learned")}}
         out[code] = rows
     return out
 
@@ -100,6 +111,23 @@ def report(result: dict) -> list[str]:
             r = rows[category]
             what = "false alarms" if category in CLEAN_SETS else "recall"
             lines.append(f"| {code} | {category} ({what}) | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |")
+    return lines + [""]
+
+
+def report_voices(result: dict) -> list[str]:
+    lines = ["Sentences in other voices (bench/etiquette/voices_*.yaml): written after the model was trained, apart from both "
+             "files above, one sentence a category in each of five voices, and 15 polite replies on the same topics. Never "
+             "trained on; five sentences a category, so read the totals and the voices.", "",
+             "| language | sentences | rules only | rules + learned |", "|---|---|---|---|"]
+    for code, rows in result.items():
+        for category in ["all violations", *(k for k in rows if k.startswith("voice: ")), *CLEAN_SETS]:
+            if category not in rows:
+                continue
+            r = rows[category]
+            label = "clean (false alarms)" if category in CLEAN_SETS else f"{category} (recall)"
+            lines.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |")
+        per = ", ".join(f"{c} {rows[c]['learned']:.1f}" for c in CATEGORIES)
+        lines.append(f"| {code} per category, learned (of 5 each): {per} | | | |")
     return lines + [""]
 
 
