@@ -44,7 +44,21 @@ AGREEMENT = 0.9999  # minimum cosine between torch's and the export's vector of 
 
 
 class Unsupported(Exception):
-    """The model has a shape this engine does not reproduce; the caller keeps torch."""
+    """The model has a shape this engine does not reproduce; the caller keeps its own engine
+    (torch, or USE's numpy)."""
+
+
+def session_options(threads: int):
+    """ONNX Runtime's options for every model Tact runs on it."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Idle pool threads sleep instead of spinning: 2 cores are shared with LanguageTool and the
+    # web workers (measured: no slower, batch of 8 363 vs 331 texts/s with spinning).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
 
 
 def _pooling(model) -> str:
@@ -120,12 +134,7 @@ class OnnxTransformer:
             target.parent.mkdir(parents=True, exist_ok=True)
             _export(model, self._names, target)
             log.info("model exported", extra={"model": spec, "seconds": round(time.perf_counter() - started, 1)})
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        # Idle pool threads sleep instead of spinning: 2 cores are shared with LanguageTool and the
-        # web workers (measured: no slower, batch of 8 363 vs 331 texts/s with spinning).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options = session_options(threads or torch.get_num_threads())
         try:
             self._session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         except Exception:  # a damaged cache file: export again once

