@@ -5,13 +5,14 @@ when the check gives it any tone or privacy issue that is not a mere hint (sever
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from service.checks.base import CheckContext
-from service.checks.etiquette import CATEGORIES, EtiquetteCheck, EtiquetteModel
+from service.checks.etiquette import CATEGORIES, LONG_WORDS, EtiquetteCheck, EtiquetteModel
 from service.checks.etiquette_training import jfleg_sentences, languagetool_sentences, ordinary_halves
 from service.checks.placeholders import PlaceholderCheck
 from service.checks.privacy import PrivacyCheck
@@ -70,32 +71,38 @@ def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:
 VOICES = ("formal", "chat, typos", "long, emotional", "understated", "plain / non-native")
 
 
-def run(embedders, name: str = "eval") -> dict:
+def run(embedders, name: str = "eval", base_too: bool = False) -> dict:
     """Per language and category, the share caught by the rules and by rules + learned, on
     ``bench/etiquette/<name>_<code>.yaml``; for ``voices``, also per voice (the n-th sentence of
-    each category is in the n-th of ``VOICES``)."""
+    each category is in the n-th of ``VOICES``). ``base_too``: also the learned check without its
+    long-sentence model (kind ``base``)."""
     languages = load_languages(("en", "ru"))
     model = EtiquetteModel.load()
     rules = [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
-    learned = rules + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]
+    vectors = SentenceVectors(embedders.get(model.model))
+    kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(vectors, model)]}
+    if base_too:
+        base = copy.copy(model)
+        base.long = None
+        kinds["base"] = rules + [EtiquetteCheck(vectors, base)]
     out = {}
     for code in ("en", "ru"):
         data = yaml.safe_load((EVAL / f"{name}_{code}.yaml").read_text(encoding="utf-8"))
         language = languages.get(code)
         rows, caught = {}, {}
         for category, sentences in data.items():
-            for kind, checks in (("rules", rules), ("learned", learned)):
+            for kind, checks in kinds.items():
                 caught[category, kind] = [_caught(checks, s, language) for s in sentences]
-            rows[category] = {kind: float(np.mean(caught[category, kind])) for kind in ("rules", "learned")}
+            rows[category] = {kind: float(np.mean(caught[category, kind])) for kind in kinds}
             rows[category]["n"] = len(sentences)
         violating = [c for c in data if c not in CLEAN_SETS]
         total = sum(rows[c]["n"] for c in violating)
-        for kind in ("rules", "learned"):
+        for kind in kinds:
             rows.setdefault("all violations", {"n": total})[kind] = sum(rows[c][kind] * rows[c]["n"] for c in violating) / total
         if name == "voices":
             for v, voice in enumerate(VOICES):
                 rows[f"voice: {voice}"] = {"n": len(violating), **{
-                    kind: float(np.mean([caught[c, kind][v] for c in violating])) for kind in ("rules", "learned")}}
+                    kind: float(np.mean([caught[c, kind][v] for c in violating])) for kind in kinds}}
         out[code] = rows
     return out
 
@@ -114,20 +121,44 @@ def report(result: dict) -> list[str]:
     return lines + [""]
 
 
+def _base(r: dict) -> str:
+    return f" {r['base']:.3f} |" if "base" in r else ""
+
+
 def report_voices(result: dict) -> list[str]:
+    base = any("base" in r for rows in result.values() for r in rows.values())
     lines = ["Sentences in other voices (bench/etiquette/voices_*.yaml): written after the model was trained, apart from both "
              "files above, one sentence a category in each of five voices, and 15 polite replies on the same topics. Never "
-             "trained on; five sentences a category, so read the totals and the voices.", "",
-             "| language | sentences | rules only | rules + learned |", "|---|---|---|---|"]
+             "trained on; five sentences a category, so read the totals and the voices."
+             + (f" *Base model only*: without the long-sentence model ({LONG_WORDS} words and more)." if base else ""), "",
+             "| language | sentences | rules only | rules + learned |" + (" base model only |" if base else ""),
+             "|---|---|---|---|" + ("---|" if base else "")]
     for code, rows in result.items():
         for category in ["all violations", *(k for k in rows if k.startswith("voice: ")), *CLEAN_SETS]:
             if category not in rows:
                 continue
             r = rows[category]
             label = "clean (false alarms)" if category in CLEAN_SETS else f"{category} (recall)"
-            lines.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |")
+            lines.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |{_base(r)}")
         per = ", ".join(f"{c} {rows[c]['learned']:.1f}" for c in CATEGORIES)
-        lines.append(f"| {code} per category, learned (of 5 each): {per} | | | |")
+        lines.append(f"| {code} per category, learned (of 5 each): {per} | | | |" + (" |" if base else ""))
+    return lines + [""]
+
+
+def report_long(result: dict) -> list[str]:
+    """``dev_long``: the set the long-sentence model's mix was chosen on (not held out)."""
+    lines = [f"Long sentences (bench/etiquette/dev_long_*.yaml, {LONG_WORDS}+ words mostly): six a category and 20 polite "
+             "ones per language, each violation one clause among helpful ones. **Not held out**: the long-sentence model's "
+             "mix of joined sentences was chosen on this set (etiquette_training.JOINED), so read it as what the base "
+             "model misses, not as a measure of the long model.", "",
+             "| language | sentences | rules only | rules + learned | base model only |", "|---|---|---|---|---|"]
+    for code, rows in result.items():
+        for category in ["all violations", *CATEGORIES, *CLEAN_SETS]:
+            if category not in rows:
+                continue
+            r = rows[category]
+            label = "clean (false alarms)" if category in CLEAN_SETS else f"{category} (recall)"
+            lines.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |{_base(r)}")
     return lines + [""]
 
 

@@ -225,7 +225,8 @@ def main() -> int:
 
     print("etiquette (held-out sentences) …", flush=True)
     lines += etiquette_bench.report(etiquette_bench.run(_Embedders()))
-    lines += etiquette_bench.report_voices(etiquette_bench.run(_Embedders(), "voices"))
+    lines += etiquette_bench.report_voices(etiquette_bench.run(_Embedders(), "voices", base_too=True))
+    lines += etiquette_bench.report_long(etiquette_bench.run(_Embedders(), "dev_long", base_too=True))
     lines += etiquette_bench.report_ordinary(etiquette_bench.ordinary(
         _Embedders(), data.EVALDATA, Path(Settings.from_env().languagetool.home) / "lib"))
     lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]

@@ -8,7 +8,10 @@ examples) averages three models: a support-vector machine over the multilingual 
 the tone score already computes (meaning, paraphrase, word order), and logistic regressions over
 character n-grams (misspellings, names) and over words and word pairs. A sentence is flagged when the probability that it is clean falls below a
 threshold chosen on out-of-fold training predictions for at most ``TARGET_FALSE_ALARMS`` of clean
-sentences flagged. The reason and the softer rewrite come from the language's ``tone.yaml``.
+sentences flagged. Sentences of ``LONG_WORDS`` words and more are read by a second model of the
+same kind (``etiquette_head_long.npz``, trained with sentences joined out of the training ones as
+well), with thresholds of its own. The reason and the softer rewrite come from the language's
+``tone.yaml``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from service.checks.tone import split_sentences
 from service.languages import Language
 
 HEAD_PATH = Path(__file__).resolve().parent / "etiquette_head.npz"
+# Sentences this long are read by the long-sentence model (trained with sentences joined out of the
+# training sentences, ``etiquette_training.joined_sentences``): 1.7 % of the training sentences have
+# as many words (50 of 2,970; median 8, 99th percentile 22), so the base model has seen few.
+LONG_WORDS = 20
+
+
+def long_path(path: Path) -> Path:
+    return path.with_name(path.stem + "_long" + path.suffix)
 CATEGORIES = ("management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise", "sarcasm")
 TARGET_FALSE_ALARMS = 0.05
 # A team's own examples act at once, as nearest neighbours over the same sentence vectors: a
@@ -228,15 +239,44 @@ class EtiquetteModel:
                                    (float(t) for t in data.get("threshold_values", ()))))
         self.metrics = str(data["metrics"]) if "metrics" in data else ""
 
+        self.long: EtiquetteModel | None = None  # for sentences of ``long_words`` words and more
+        self.long_words = int(data.get("long_words", LONG_WORDS))
+
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> "EtiquetteModel | None":
+        model = cls._read(path)
+        if model is not None and long_path(path).exists():
+            model.long = cls._read(long_path(path))
+            if model.long is not None and model.long.classes != model.classes:
+                model.long = None  # trained apart from the base model: not used
+            if model.long is not None:
+                model.long_words = model.long.long_words
+        return model
+
+    @classmethod
+    def _read(cls, path: Path) -> "EtiquetteModel | None":
         try:
             with np.load(path, allow_pickle=False) as data:
                 return cls({k: data[k] for k in data.files})
         except (OSError, ValueError, KeyError):
             return None
 
+    def _long_rows(self, sentences: list[str]) -> np.ndarray:
+        if self.long is None:
+            return np.zeros(len(sentences), bool)
+        return np.array([len(s.split()) >= self.long_words for s in sentences], bool)
+
     def probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
+        long = self._long_rows(sentences)
+        if not long.any():
+            return self._probabilities(vectors, sentences)
+        out = np.zeros((len(sentences), len(self.classes)))
+        if (~long).any():
+            out[~long] = self._probabilities(vectors[~long], [s for s, x in zip(sentences, long) if not x])
+        out[long] = self.long._probabilities(vectors[long], [s for s, x in zip(sentences, long) if x])
+        return out
+
+    def _probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
         p_vec = self.svm.probabilities(vectors)
         p_ngram = _softmax(self.ngrams.logits(sentences, self.ngram_weights, self.ngram_bias))
         if self.words is None:
@@ -247,10 +287,11 @@ class EtiquetteModel:
     def verdicts(self, vectors: np.ndarray, sentences: list[str], language: str = "") -> list[tuple[str, float] | None]:
         """Per sentence: (category, probability of a violation) when flagged, else None."""
         out: list[tuple[str, float] | None] = []
-        threshold = self.thresholds.get(language, self.threshold)
-        for row in self.probabilities(vectors, sentences):
+        short_threshold = self.thresholds.get(language, self.threshold)
+        long_threshold = self.long.thresholds.get(language, self.long.threshold) if self.long is not None else 1.0
+        for row, long in zip(self.probabilities(vectors, sentences), self._long_rows(sentences)):
             violation = 1.0 - float(row[self.clean])
-            if violation <= threshold:
+            if violation <= (long_threshold if long else short_threshold):
                 out.append(None)
                 continue
             masked = row.copy()

@@ -8,6 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from service.checks.base import CheckContext
 from service.checks.etiquette import (
+    LONG_WORDS,
     EtiquetteCheck,
     EtiquetteModel,
     NgramFeatures,
@@ -15,6 +16,7 @@ from service.checks.etiquette import (
     char_wb_ngrams,
     word_ngrams,
 )
+from service.checks.etiquette_training import joined_sentences
 from service.checks.tone import ToneRulesCheck
 from service.checks.vectors import SentenceVectors
 from service.languages import load_languages
@@ -155,6 +157,67 @@ def test_short_questions_and_pleasantries_pass(etiquette, text):
     took two of these (and a quarter of polite Wikipedia requests, "Does that sound right?") for
     sarcasm or worse. None of these sentences is in the training data."""
     assert flagged(etiquette, text, "en") == set()
+
+
+LONG_VIOLATIONS = [
+    ("en", "I have gone through the whole delivery history for your sofa and called the warehouse twice today, and "
+           "honestly the people running our logistics department could not find their own desks."),
+    ("en", "Thanks for bearing with me while I compared the broadband upgrades we have for your street, but to be frank "
+           "the provider next door is faster and cheaper and I would switch to them."),
+    ("ru", "Я проверил всю историю доставки вашего дивана и дважды звонил на склад, и честно скажу, наши начальники "
+           "в логистике вообще не понимают, что делают."),
+    ("ru", "Спасибо, что подождали, пока я сравнивал тарифы на интернет для вашего дома, но если откровенно, у соседнего "
+           "провайдера быстрее и дешевле, я бы перешёл к ним."),
+]
+LONG_POLITE = [
+    ("en", "I have gone through the whole delivery history for your sofa and called the warehouse twice today, and "
+           "the driver will ring you tomorrow morning to agree on a time that suits you."),
+    ("ru", "Я проверил всю историю доставки вашего дивана и дважды звонил на склад сегодня, водитель позвонит вам "
+           "завтра утром, чтобы договориться об удобном для вас времени."),
+]
+
+
+@pytest.mark.parametrize("code,text", LONG_VIOLATIONS)
+def test_a_violation_inside_a_long_sentence_is_caught(etiquette, code, text):
+    """One clause of a long sentence: the base model, trained on sentences of 8 words in the middle,
+    let these through; sentences of ``LONG_WORDS`` words and more are read by the long model."""
+    assert len(text.split()) >= LONG_WORDS
+    assert any(r.startswith("ETIQUETTE_") for r in flagged(etiquette, text, code)), text
+
+
+@pytest.mark.parametrize("code,text", LONG_POLITE)
+def test_a_long_polite_sentence_passes(etiquette, code, text):
+    assert len(text.split()) >= LONG_WORDS
+    assert flagged(etiquette, text, code) == set()
+
+
+def test_long_sentences_go_to_the_long_model_and_short_ones_do_not(use_model):
+    model = EtiquetteModel.load()
+    assert model.long is not None, "service/checks/etiquette_head_long.npz is missing: run 'make train-etiquette'"
+    short = ["Honestly the bosses here are clueless.", "Your parcel is at the pickup point until Friday."]
+    long = [LONG_VIOLATIONS[0][1], LONG_POLITE[0][1]]
+    texts = [short[0], long[0], short[1], long[1]]
+    vectors = use_model.encode(texts)
+    mixed = model.probabilities(vectors, texts)
+    assert np.allclose(mixed[[0, 2]], model._probabilities(vectors[[0, 2]], short))
+    assert np.allclose(mixed[[1, 3]], model.long._probabilities(vectors[[1, 3]], long))
+    assert not np.allclose(mixed[[1, 3]], model._probabilities(vectors[[1, 3]], long))
+
+
+def test_joined_sentences_keep_the_violation_and_use_only_the_rows_given():
+    texts = ["Our bosses are useless.", "Thanks for waiting.", "Your refund is on its way.",
+             "I have asked the courier to call you.", "Не мой отдел.", "Спасибо за ожидание.", "Возврат уже в пути.",
+             "Курьер вам позвонит."]
+    labels = ["management", "clean", "clean", "clean", "dismiss", "clean", "clean", "clean"]
+    codes = ["en"] * 4 + ["ru"] * 4
+    joined, joined_labels = joined_sentences(texts, labels, codes, "t", violations=1, clean_joins=2)
+    assert joined_labels == ["management", "clean", "clean", "dismiss", "clean", "clean"]
+    assert (joined, joined_labels) == joined_sentences(texts, labels, codes, "t", violations=1, clean_joins=2)
+    assert "our bosses are useless" in joined[0].lower() and "не мой отдел" in joined[3].lower()
+    for sentence in joined:
+        assert sentence[-1] in ".!?" and any(t.rstrip(".").lower() in sentence.lower() for t in texts[1:4] + texts[5:])
+    # a language without three clean sentences gets none
+    assert joined_sentences(texts[:3], labels[:3], codes[:3], "t") == ([], [])
 
 
 def test_each_language_has_its_own_threshold():
