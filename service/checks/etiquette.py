@@ -247,7 +247,7 @@ class EtiquetteModel:
         model = cls._read(path)
         if model is not None and long_path(path).exists():
             model.long = cls._read(long_path(path))
-            if model.long is not None and model.long.classes != model.classes:
+            if model.long is not None and (model.long.classes, model.long.model) != (model.classes, model.model):
                 model.long = None  # trained apart from the base model: not used
             if model.long is not None:
                 model.long_words = model.long.long_words

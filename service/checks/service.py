@@ -108,6 +108,8 @@ class CheckService:
         etiquette = EtiquetteModel.load()
         if etiquette is None:
             log.warning("no etiquette model; run 'tact train etiquette'. Etiquette uses rules only.")
+        elif etiquette.long is None:
+            log.warning("no long-sentence etiquette model; run 'tact train etiquette'. Long sentences use the base model.")
         vectors = {spec: SentenceVectors(embedders.get(spec)) for spec in
                    {m.model for m in (head, etiquette) if m is not None}}
         scorer = ToneScorer(vectors.get(head.model) if head else None, head)
