@@ -5,6 +5,8 @@
   messages, another domain; never trained on);
 - the etiquette evaluation sentences (``bench/etiquette``, written apart from every training set):
   rude, sarcastic, arguing, blaming and dismissive sentences against clean support sentences.
+- requests between people in online communities (``bench/politeness``, written for the benchmark in
+  the manner of the politeness sets issue 9 judges on, EN and RU; never trained on).
 Each set is scored twice: the head on the whole text, and ``/check``'s tone score (0.7 × the text
 as a whole, 0.3 × its worst sentence, tone rules pulling down). The baseline, fitted in the same
 run, is the recipe of issue 9: a logistic regression on the same vectors trained only on the
@@ -32,6 +34,7 @@ from service.core.settings import Settings
 from service.languages import load_languages
 
 EVAL = Path(__file__).resolve().parent / "etiquette"
+REQUESTS = Path(__file__).resolve().parent / "politeness"
 
 
 def _bitext(evaldata: Path, n: int = 300) -> tuple[list[str], np.ndarray, str]:
@@ -47,6 +50,11 @@ def _etiquette(code: str) -> tuple[list[str], np.ndarray, str]:
     data = yaml.safe_load((EVAL / f"eval_{code}.yaml").read_text(encoding="utf-8"))
     bad = [s for c in IMPOLITE_CATEGORIES for s in data[c]]
     return bad + data["clean"], np.array([0] * len(bad) + [1] * len(data["clean"])), code
+
+
+def _requests(code: str) -> tuple[list[str], np.ndarray, str]:
+    data = yaml.safe_load((REQUESTS / f"requests_{code}.yaml").read_text(encoding="utf-8"))
+    return data["impolite"] + data["polite"], np.array([0] * len(data["impolite"]) + [1] * len(data["polite"])), code
 
 
 def run(evaldata: Path, embedders) -> dict:
@@ -67,7 +75,9 @@ def run(evaldata: Path, embedders) -> dict:
                                                             np.array([int(s >= high) for _, s in train]))
     sets = {**held_out_sets(evaldata), "Bitext offensive vs polite register (en)": _bitext(evaldata),
             "etiquette eval: impolite vs clean (en)": _etiquette("en"),
-            "etiquette eval: impolite vs clean (ru)": _etiquette("ru")}
+            "etiquette eval: impolite vs clean (ru)": _etiquette("ru"),
+            "community requests written for the bench (en)": _requests("en"),
+            "community requests written for the bench (ru)": _requests("ru")}
     out = {}
     for name, (texts, labels, code) in sets.items():
         lang = languages.get(code)
