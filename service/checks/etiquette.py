@@ -31,10 +31,6 @@ HEAD_PATH = Path(__file__).resolve().parent / "etiquette_head.npz"
 # training sentences, ``etiquette_training.joined_sentences``): 1.7 % of the training sentences have
 # as many words (50 of 2,970; median 8, 99th percentile 22), so the base model has seen few.
 LONG_WORDS = 20
-
-
-def long_path(path: Path) -> Path:
-    return path.with_name(path.stem + "_long" + path.suffix)
 CATEGORIES = ("management", "competitor", "argue", "blame", "dismiss", "rude", "confidential", "promise", "sarcasm")
 TARGET_FALSE_ALARMS = 0.05
 # A team's own examples act at once, as nearest neighbours over the same sentence vectors: a
@@ -207,6 +203,11 @@ class PairwiseSVM:
         return cls(data[f"{prefix}vectors"], float(data[f"{prefix}gamma"]), data[f"{prefix}pair_coef"],
                    data[f"{prefix}pair_bias"], data[f"{prefix}prob_a"], data[f"{prefix}prob_b"],
                    int(data[f"{prefix}classes"]))
+
+
+def long_path(path: Path) -> Path:
+    """Where the long-sentence model lives beside a base model's file."""
+    return path.with_name(path.stem + "_long" + path.suffix)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

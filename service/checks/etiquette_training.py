@@ -157,9 +157,10 @@ def training_sentences(languages, responses: Path) -> tuple[list[str], list[str]
 # clean sentences (it keeps its category), and JOINED_CLEAN joins of two or three clean ones (clean).
 # The base model, trained on the sentences as written, misses a violation that is one clause of a
 # long sentence (long sentences written for the purpose, bench/etiquette/dev_long_*.yaml: recall
-# EN 0.315, RU 0.407). Chosen on that set, (violations, clean joins) → recall EN / RU, clean long
-# sentences flagged EN / RU: (20, 60) 0.926 / 0.944, 0.15 / 0.35; (20, 180) 0.796 / 0.833,
-# 0.10 / 0.15; (10, 200) 0.537 / 0.667, 0.00 / 0.00; (20, 400) 0.759 / 0.759, 0.05 / 0.00.
+# EN 0.315, RU 0.407). Chosen on that set with the joined model reading all of it, (violations, clean
+# joins) → recall EN / RU, clean long sentences flagged EN / RU: (20, 60) 0.926 / 0.944, 0.15 / 0.35;
+# (20, 180) 0.796 / 0.833, 0.10 / 0.15; (10, 200) 0.537 / 0.667, 0.00 / 0.00; (20, 400) 0.759 / 0.759,
+# 0.05 / 0.00 (as served, the set's few sentences under LONG_WORDS read by the base model: 0.759 / 0.741).
 JOINED = 20
 JOINED_CLEAN = 400
 JOINERS = {"en": (", and ", " - ", "; ", ", but ", ", so ", " and honestly "),
