@@ -121,8 +121,18 @@ def report(result: dict) -> list[str]:
     return lines + [""]
 
 
-def _base(r: dict) -> str:
-    return f" {r['base']:.3f} |" if "base" in r else ""
+def _rows(code: str, rows: dict, categories) -> list[str]:
+    """A language's table rows: recall of each violating set, false alarms of the clean ones, and
+    the base model's column when the run has one."""
+    out = []
+    for category in categories:
+        if category not in rows:
+            continue
+        r = rows[category]
+        label = "clean (false alarms)" if category in CLEAN_SETS else f"{category} (recall)"
+        base = f" {r['base']:.3f} |" if "base" in r else ""
+        out.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |{base}")
+    return out
 
 
 def report_voices(result: dict) -> list[str]:
@@ -134,12 +144,7 @@ def report_voices(result: dict) -> list[str]:
              "| language | sentences | rules only | rules + learned |" + (" base model only |" if base else ""),
              "|---|---|---|---|" + ("---|" if base else "")]
     for code, rows in result.items():
-        for category in ["all violations", *(k for k in rows if k.startswith("voice: ")), *CLEAN_SETS]:
-            if category not in rows:
-                continue
-            r = rows[category]
-            label = "clean (false alarms)" if category in CLEAN_SETS else f"{category} (recall)"
-            lines.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |{_base(r)}")
+        lines += _rows(code, rows, ["all violations", *(k for k in rows if k.startswith("voice: ")), *CLEAN_SETS])
         per = ", ".join(f"{c} {rows[c]['learned']:.1f}" for c in CATEGORIES)
         lines.append(f"| {code} per category, learned (of 5 each): {per} | | | |" + (" |" if base else ""))
     return lines + [""]
@@ -153,12 +158,7 @@ def report_long(result: dict) -> list[str]:
              "model misses, not as a measure of the long model.", "",
              "| language | sentences | rules only | rules + learned | base model only |", "|---|---|---|---|---|"]
     for code, rows in result.items():
-        for category in ["all violations", *CATEGORIES, *CLEAN_SETS]:
-            if category not in rows:
-                continue
-            r = rows[category]
-            label = "clean (false alarms)" if category in CLEAN_SETS else f"{category} (recall)"
-            lines.append(f"| {code} {label} | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |{_base(r)}")
+        lines += _rows(code, rows, ["all violations", *CATEGORIES, *CLEAN_SETS])
     return lines + [""]
 
 

@@ -221,14 +221,15 @@ def main() -> int:
     print("politeness score (AUC on unseen sets) …", flush=True)
     from service.suggest.embedders import Embedders as _Embedders
 
-    lines += tone_bench.report(tone_bench.run(data.EVALDATA, _Embedders()))
+    checks_embedders = _Embedders()  # USE loaded once for the tone and etiquette sections
+    lines += tone_bench.report(tone_bench.run(data.EVALDATA, checks_embedders))
 
     print("etiquette (held-out sentences) …", flush=True)
-    lines += etiquette_bench.report(etiquette_bench.run(_Embedders()))
-    lines += etiquette_bench.report_voices(etiquette_bench.run(_Embedders(), "voices", base_too=True))
-    lines += etiquette_bench.report_long(etiquette_bench.run(_Embedders(), "dev_long", base_too=True))
+    lines += etiquette_bench.report(etiquette_bench.run(checks_embedders))
+    lines += etiquette_bench.report_voices(etiquette_bench.run(checks_embedders, "voices", base_too=True))
+    lines += etiquette_bench.report_long(etiquette_bench.run(checks_embedders, "dev_long", base_too=True))
     lines += etiquette_bench.report_ordinary(etiquette_bench.ordinary(
-        _Embedders(), data.EVALDATA, Path(Settings.from_env().languagetool.home) / "lib"))
+        checks_embedders, data.EVALDATA, Path(Settings.from_env().languagetool.home) / "lib"))
     lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]
     scale = REPORT.read_text(encoding="utf-8").partition("\n## Scale")[2] if REPORT.exists() else ""
     if scale:  # written by bench.scale_bench (`make bench` runs it next); kept until it runs again

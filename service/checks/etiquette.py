@@ -205,6 +205,10 @@ class PairwiseSVM:
                    int(data[f"{prefix}classes"]))
 
 
+def is_long(sentence: str, words: int = LONG_WORDS) -> bool:
+    return len(sentence.split()) >= words
+
+
 def long_path(path: Path) -> Path:
     """Where the long-sentence model lives beside a base model's file."""
     return path.with_name(path.stem + "_long" + path.suffix)
@@ -240,7 +244,7 @@ class EtiquetteModel:
                                    (float(t) for t in data.get("threshold_values", ()))))
         self.metrics = str(data["metrics"]) if "metrics" in data else ""
 
-        self.long: EtiquetteModel | None = None  # for sentences of ``long_words`` words and more
+        self.long: EtiquetteModel | None = None  # reads the sentences of its ``long_words`` words and more
         self.long_words = int(data.get("long_words", LONG_WORDS))
 
     @classmethod
@@ -250,8 +254,6 @@ class EtiquetteModel:
             model.long = cls._read(long_path(path))
             if model.long is not None and (model.long.classes, model.long.model) != (model.classes, model.model):
                 model.long = None  # trained apart from the base model: not used
-            if model.long is not None:
-                model.long_words = model.long.long_words
         return model
 
     @classmethod
@@ -262,20 +264,19 @@ class EtiquetteModel:
         except (OSError, ValueError, KeyError):
             return None
 
-    def _long_rows(self, sentences: list[str]) -> np.ndarray:
-        if self.long is None:
-            return np.zeros(len(sentences), bool)
-        return np.array([len(s.split()) >= self.long_words for s in sentences], bool)
-
     def probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
-        long = self._long_rows(sentences)
+        return self._routed(vectors, sentences)[0]
+
+    def _routed(self, vectors: np.ndarray, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each sentence's probabilities from the model that reads it, and which were long."""
+        long = np.array([self.long is not None and is_long(s, self.long.long_words) for s in sentences], bool)
         if not long.any():
-            return self._probabilities(vectors, sentences)
+            return self._probabilities(vectors, sentences), long
         out = np.zeros((len(sentences), len(self.classes)))
         if (~long).any():
             out[~long] = self._probabilities(vectors[~long], [s for s, x in zip(sentences, long) if not x])
         out[long] = self.long._probabilities(vectors[long], [s for s, x in zip(sentences, long) if x])
-        return out
+        return out, long
 
     def _probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
         p_vec = self.svm.probabilities(vectors)
@@ -290,7 +291,7 @@ class EtiquetteModel:
         out: list[tuple[str, float] | None] = []
         short_threshold = self.thresholds.get(language, self.threshold)
         long_threshold = self.long.thresholds.get(language, self.long.threshold) if self.long is not None else 1.0
-        for row, long in zip(self.probabilities(vectors, sentences), self._long_rows(sentences)):
+        for row, long in zip(*self._routed(vectors, sentences)):
             violation = 1.0 - float(row[self.clean])
             if violation <= (long_threshold if long else short_threshold):
                 out.append(None)

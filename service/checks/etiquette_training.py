@@ -35,7 +35,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 
-from service.checks.etiquette import CATEGORIES, LONG_WORDS, TARGET_FALSE_ALARMS, PairwiseSVM, long_path
+from service.checks.etiquette import CATEGORIES, LONG_WORDS, TARGET_FALSE_ALARMS, PairwiseSVM, is_long, long_path
 from service.checks.tone import split_sentences
 from service.library.files import read_library
 from service.library.rendering import SAMPLE_VARIABLES, SandboxedRenderer
@@ -165,6 +165,7 @@ JOINED = 20
 JOINED_CLEAN = 400
 JOINERS = {"en": (", and ", " - ", "; ", ", but ", ", so ", " and honestly "),
            "ru": (", и ", " - ", "; ", ", но ", ", так что ", " и честно говоря ")}
+PUNCTUATION_JOINERS = (" - ", "; ")  # a language without words of its own here
 
 
 def _join(parts: list[str], joiners, rng) -> str:
@@ -182,7 +183,7 @@ def joined_sentences(texts, labels, codes, salt, violations: int = JOINED,
     rng = random.Random(f"{SEED}-{salt}")
     out, out_labels = [], []
     for code in sorted(set(codes)):
-        joiners = JOINERS.get(code, JOINERS["en"])
+        joiners = JOINERS.get(code, PUNCTUATION_JOINERS)
         clean = [t for t, label, c in zip(texts, labels, codes) if c == code and label == "clean"]
         if len(clean) < 3:
             continue
@@ -263,7 +264,7 @@ def _train_mix(texts, labels, codes, vectors, embedder, ordinary, output: Path, 
     scored = {}
     for name, (code, sentences, sentence_vectors) in ordinary.items():
         if joined:  # the long model reads long sentences only
-            keep = [i for i, s in enumerate(sentences) if len(s.split()) >= LONG_WORDS]
+            keep = [i for i, s in enumerate(sentences) if is_long(s)]
             sentences, sentence_vectors = [sentences[i] for i in keep], sentence_vectors[keep]
         if not sentences:
             continue

@@ -218,6 +218,12 @@ def test_joined_sentences_keep_the_violation_and_use_only_the_rows_given():
         assert sentence[-1] in ".!?" and any(t.rstrip(".").lower() in sentence.lower() for t in texts[1:4] + texts[5:])
     # a language without three clean sentences gets none
     assert joined_sentences(texts[:3], labels[:3], codes[:3], "t") == ([], [])
+    # a language without joining words of its own is joined by punctuation only, never in English
+    german = ["Danke für Ihre Geduld.", "Die Rückerstattung ist unterwegs.", "Der Kurier ruft Sie an.",
+              "Unsere Chefs sind nutzlos."]
+    joined, _ = joined_sentences(german, ["clean"] * 3 + ["management"], ["de"] * 4, "t", violations=1, clean_joins=3)
+    assert joined and not any(w in j for j in joined for w in (" and ", " but ", " so "))
+    assert all(" - " in j or "; " in j for j in joined)
 
 
 def test_each_language_has_its_own_threshold():
