@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.ranking import (
+    CENTROID_WEIGHT,
     CONFIDENCE_FOLDS,
     FALLBACK_TOPIC_DISTANCE,
     SENTENCE_WEIGHT,
@@ -489,6 +490,10 @@ class LanguageIndex:
             mode = "classifier"
             # the classifier knows one of each group of twins: its probability goes to the copy shown
             base, per_sentence = self._probabilities(query, sentence_vectors)
+            # ranked by the probability and the centroid (CENTROID_WEIGHT); the probability alone
+            # stays what the confidence reads
+            central = zip(self._classifier.template_ids.tolist(), self._classifier.centroid_similarities(query).tolist())
+            ordering = self._one_each({t: base[t] + CENTROID_WEIGHT * c for t, c in central}, visible)
             base = self._one_each(base, visible)
         elif self._reranker is not None and hits:
             # no classifier (a large library, or retraining): the candidates re-ranked by how
@@ -503,7 +508,7 @@ class LanguageIndex:
             base = dict(nearest)
             for tid in lexical:  # a lexical-only candidate still gets its real similarity
                 base.setdefault(tid, self._similarity(tid, query))
-        fused = fuse(base, lexical, self.settings.lexical_weight)
+        fused = fuse(ordering if mode == "classifier" else base, lexical, self.settings.lexical_weight)
         ranked = [(t, s) for t, s in sorted(fused.items(), key=lambda kv: -kv[1])[:k] if t in self._documents]
         sims = {t: nearest.get(t) or self._similarity(t, query) for t, _ in ranked}
         confidence, scores = None, {t: s for t, s in ranked}
@@ -769,8 +774,6 @@ def fit_confidence(documents: dict[int, Document], vectors: dict[int, np.ndarray
         column = {int(t): n for n, t in enumerate(classifier.template_ids)}
         order = np.argsort(labels, kind="stable")
         starts = np.r_[0, np.flatnonzero(np.diff(labels[order])) + 1]  # one run per template, sorted
-        centres = np.add.reduceat(train[order], starts, axis=0)
-        centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
         lexical = LexicalIndex(stopwords)
         lexical.build(lexical_docs)
         queries_matrix = np.vstack(queries)
@@ -778,9 +781,9 @@ def fit_confidence(documents: dict[int, Document], vectors: dict[int, np.ndarray
             block = queries_matrix[start:start + 512]
             probs = classifier.probability_matrix(block)
             nearest = np.maximum.reduceat(block @ train[order].T, starts, axis=1)
-            central = block @ centres.T
+            central = classifier.centroid_similarities(block)
             for n in range(len(block)):
-                fused = probs[n].copy()
+                fused = probs[n] + CENTROID_WEIGHT * central[n]
                 words = np.zeros(len(fused))
                 for tid, score in lexical.scores(query_texts[start + n]).items():
                     words[column[tid]] = score
