@@ -81,7 +81,7 @@ class TemplateClassifier:
         with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(vectors, labels)
-        return cls(model.classes_.astype(np.int64), model, class_centroids(labels, vectors, model.classes_))
+        return cls(model.classes_.astype(np.int64), model, class_centroids(labels, vectors))
 
     def probabilities(self, query: np.ndarray) -> dict[int, float]:
         probs = self.probability_matrix(query[None, :])[0]
@@ -103,9 +103,9 @@ class TemplateClassifier:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
-def class_centroids(labels: np.ndarray, vectors: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """The unit mean of each class's vectors, in the order of ``classes`` (sorted, as
-    ``np.unique`` and scikit-learn give them)."""
+def class_centroids(labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """The unit mean of each class's vectors, classes in sorted order (as ``np.unique`` and
+    scikit-learn's ``classes_`` give them)."""
     order = np.argsort(labels, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(labels[order])) + 1]  # one run per class, sorted
     centres = np.add.reduceat(vectors[order], starts, axis=0)
