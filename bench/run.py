@@ -175,10 +175,13 @@ def main() -> int:
     lines += ["## Starter library: customer messages, language not given", "",
               "Customer messages written for the benchmark from the templates' titles only, in several voices (polite, terse or "
               "misspelt, upset and long), one reply right for each (bench/probe/messages.yaml). Sent to `/suggest` over HTTP "
-              "without a language against the starter library as a new team gets it.", "",
-              "| language | messages | language detected | top-1 | top-3 | right first but `no_match` |", "|---|---|---|---|---|---|"]
+              "without a language against the starter library as a new team gets it. *Off-topic*: messages no support reply "
+              "answers (trivia, chit-chat, spam; bench/probe/offtopic.yaml), the share answered `no_match`.", "",
+              "| language | messages | language detected | top-1 | top-3 | right first but `no_match` | off-topic `no_match` |",
+              "|---|---|---|---|---|---|---|"]
     for language, r in probe.items():
-        lines.append(f"| {language} | {r['queries']} | {pct(r['language'])} | **{pct(r['top1'])}** | {pct(r['top3'])} | {pct(r['no_match'])} |")
+        lines.append(f"| {language} | {r['queries']} | {pct(r['language'])} | **{pct(r['top1'])}** | {pct(r['top3'])} | "
+                     f"{pct(r['no_match'])} | {pct(r['offtopic_no_match'])} ({r['offtopic']}) |")
     lines.append("")
     print(" ", probe, flush=True)
     ratio = lat["suggest_p50"] / lat["bare_p50"]

@@ -296,13 +296,15 @@ def learning_curve(intents: IntentSet, embedder: Embedder, steps=(5, 10, 20), se
 
 
 PROBE = Path(__file__).parent / "probe" / "messages.yaml"
+OFFTOPIC = Path(__file__).parent / "probe" / "offtopic.yaml"
 
 
-def starter_probe(base_url: str, token: str, probe: Path = PROBE) -> dict:
+def starter_probe(base_url: str, token: str, probe: Path = PROBE, offtopic: Path = OFFTOPIC) -> dict:
     """The starter library as a new team gets it, over HTTP with the language not given: customer
     messages written for the benchmark in several voices (bench/probe/), one translation group
     each. Per detected-or-not language: top-1, top-3, how often the language was detected right
-    and how often the right reply came back as ``no_match``."""
+    and how often the right reply came back as ``no_match``; and the share of off-topic messages
+    (trivia, chit-chat, spam: ``offtopic``) answered ``no_match``."""
     import httpx
     import yaml
 
@@ -334,6 +336,13 @@ def starter_probe(base_url: str, token: str, probe: Path = PROBE) -> dict:
                     row["top1"] += bool(groups) and groups[0] == name
                     row["top3"] += name in groups[:3]
                     row["no_match"] += answer["no_match"] and bool(groups) and groups[0] == name
+        for language, texts in yaml.safe_load(offtopic.read_text(encoding="utf-8")).items():
+            answers = []
+            for text in texts:
+                response = client.post("/api/v1/suggest", json={"message": text})
+                response.raise_for_status()
+                answers.append(response.json()["no_match"])
+            out[language].update(offtopic=len(answers), offtopic_no_match=sum(answers) / len(answers))
     for row in out.values():
         for key in ("top1", "top3", "language", "no_match"):
             row[key] /= row["queries"]
