@@ -490,11 +490,12 @@ class LanguageIndex:
             mode = "classifier"
             # the classifier knows one of each group of twins: its probability goes to the copy shown
             base, per_sentence = self._probabilities(query, sentence_vectors)
-            # ranked by the probability and the centroid (CENTROID_WEIGHT); the probability alone
-            # stays what the confidence reads
+            # ranked by the probability and the centroid (CENTROID_WEIGHT), the confidence reading the
+            # probability alone: both carried through one pass over the classes (a hot path)
             central = zip(self._classifier.template_ids.tolist(), self._classifier.centroid_similarities(query).tolist())
-            ordering = self._one_each({t: base[t] + CENTROID_WEIGHT * c for t, c in central}, visible)
-            base = self._one_each(base, visible)
+            pairs = self._one_each({t: (base[t] + CENTROID_WEIGHT * c, base[t]) for t, c in central}, visible)
+            ordering = {t: pair[0] for t, pair in pairs.items()}
+            base = {t: pair[1] for t, pair in pairs.items()}
         elif self._reranker is not None and hits:
             # no classifier (a large library, or retraining): the candidates re-ranked by how
             # the nearest vectors fall on them (CandidateRanker, fitted on the library itself)
@@ -555,7 +556,7 @@ class LanguageIndex:
         grouped = self._twins.grouped_among(scores.keys())
         for t in grouped:
             out.pop(t, None)
-        best = {}  # group → the best of its members' values (a float, or a hits list: best first)
+        best = {}  # group → the best of its members' values (a float, a hits list: best first, or a tuple)
         for t in grouped:
             canonical = self._twins.canonical(t)
             if canonical not in best or scores[t] > best[canonical]:
