@@ -41,6 +41,8 @@ def test_the_service_encodes_with_onnx_and_torch_agrees(minilm, torch_minilm, us
     # one at a time (what /suggest does) gives the same as in a batch with others
     assert np.allclose(minilm.encode([MESSAGES[1]])[0], onnx_vectors[1], atol=1e-5)
     assert np.allclose(minilm.encode([MESSAGES[5]])[0], onnx_vectors[5], atol=1e-5)
+    # concurrent requests' batch (9 to 64 texts, mixed lengths): passes of 8 by length, put back in order
+    assert np.allclose(minilm.encode(MESSAGES[:20]), onnx_vectors[:20], atol=1e-5)
 
 
 def test_the_export_is_made_once_and_a_damaged_one_is_made_again(tmp_path):
