@@ -355,31 +355,41 @@ class LanguageIndex:
         # Above MAX_CLASSIFIER_VECTORS a retrain would take minutes of CPU per change: such a
         # library is ranked by similarity and BM25 alone (bench/REPORT.md, scale section).
         classifier = TemplateClassifier.train(labels, rows) if 0 < len(rows) <= MAX_CLASSIFIER_VECTORS else None
-        confidence, reranker = (self._confidence if classifier is not None else None), self._reranker
-        if self._confidence_stale(generation):
-            # More fits: done when the library has changed enough to matter, not for every edit
-            # (three replicas refitting on each of a stream of edits saturated two cores and
-            # delayed their following the change log by seconds).
-            with self._lock:
-                documents = dict(self._documents)
-                vectors = {t: rows for t, rows in self._vectors.items() if not self._twins.is_copy(t)}
-            # one BLAS thread, as the classifier's fit: BLAS's own threads are not niced with this
-            # one and took the cores from replicas following the change log
-            with threadpool_limits(1):
-                if classifier is not None:
-                    confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight)
-                sample = candidate_sample(vectors, self._locked_search)
-                reranker = CandidateRanker.fit(*sample) if sample is not None else None
-            self._confidence_basis = (generation, len(documents))
+        # The classifier serves as soon as it is fitted, beside the confidence fitted before (it is
+        # generic: the ranking's shape). The refits below cost five more fits: 1,247 templates
+        # (the test suite's library) took 15 s for the classifier and 62 s for the refits, and a
+        # full test run once waited 100 s per retrain in re-ranker mode for them.
         with self._lock:
-            self._reranker = reranker
-            if confidence is not None:
-                self._confidence = confidence  # generic (the ranking's shape): valid after later edits too
-            if generation == self._generation:
+            current = generation == self._generation
+            if current:
                 self._classifier = classifier
                 self._trained_generation = generation
         log.info("classifier trained", extra={"language": self.language, "templates": len(np.unique(labels)) if len(labels) else 0,
-                                              "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3)})
+                                              "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3),
+                                              "current": current})
+        if not current or not self._confidence_stale(generation):
+            return  # (edited meanwhile: the worker retrains at once, the refits wait for that one)
+        # More fits: done when the library has changed enough to matter, not for every edit
+        # (three replicas refitting on each of a stream of edits saturated two cores and
+        # delayed their following the change log by seconds).
+        started = time.perf_counter()
+        with self._lock:
+            documents = dict(self._documents)
+            vectors = {t: rows for t, rows in self._vectors.items() if not self._twins.is_copy(t)}
+        # one BLAS thread, as the classifier's fit: BLAS's own threads are not niced with this
+        # one and took the cores from replicas following the change log
+        with threadpool_limits(1):
+            confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight) \
+                if classifier is not None else None
+            sample = candidate_sample(vectors, self._locked_search)
+            reranker = CandidateRanker.fit(*sample) if sample is not None else None
+        with self._lock:
+            self._confidence_basis = (generation, len(documents))
+            self._reranker = reranker
+            if confidence is not None:
+                self._confidence = confidence  # generic (the ranking's shape): valid after later edits too
+        log.info("confidence fitted", extra={"language": self.language, "templates": len(documents),
+                                             "seconds": round(time.perf_counter() - started, 3)})
 
     def _confidence_stale(self, generation: int) -> bool:
         if self._confidence_basis is None:  # (a fit may have found too little to fit: it waits too)

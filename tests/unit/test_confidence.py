@@ -170,3 +170,29 @@ def test_twins_follow_edits_and_removals():
     # without triggers, a title alone does not make a copy
     index.apply([Document(7, "Thanks", "thank you for writing", (), None), Document(8, "Thanks", "thanks, all sorted", (), 5)], [])
     assert len(index._twins) == 1
+
+
+def test_the_classifier_serves_while_the_confidence_is_refitted(monkeypatch):
+    """The refits cost five classifier fits more than the classifier (62 s against 15 s for 1,247
+    templates): suggestions must not wait for them in re-ranker mode."""
+    import index.library as library
+
+    topics = ["refund", "order", "password", "invoice", "delivery", "account", "coupon", "warranty",
+              "address", "subscription", "login", "shipping"]
+    documents = [Document(n, t.title(), f"about your {t}", (f"where is my {t}", f"{t} problem", f"help with {t} please"))
+                 for n, t in enumerate(topics, 1)]
+    index = LanguageIndex("en", HashEmbedder())
+    seen = []
+    real = library.fit_confidence
+
+    def watched(*args, **kwargs):
+        seen.append((index.classifier_fresh, index.search("where is my coupon", k=1).mode))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(library, "fit_confidence", watched)
+    index.rebuild(documents, "log:1")
+    assert seen == [(True, "classifier")]
+    assert index._confidence is not None and index.search("where is my coupon", k=1).confidence is not None
+    index.upsert(Document(13, "Gift card", "about your gift card", ("gift card balance",)))
+    index.train_now()  # one edit: the refits wait for more (CONFIDENCE_REFIT_CHANGES), the classifier does not
+    assert len(seen) == 1 and index.classifier_fresh and index.search("gift card balance", k=1).hits[0].template_id == 13
