@@ -357,7 +357,7 @@ class LanguageIndex:
         classifier = TemplateClassifier.train(labels, rows) if 0 < len(rows) <= MAX_CLASSIFIER_VECTORS else None
         # The classifier serves as soon as it is fitted, beside the confidence fitted before (it is
         # generic: the ranking's shape). The refits below cost five more fits: 1,247 templates
-        # (the test suite's library) took 15 s for the classifier and 62 s for the refits, and a
+        # (the test suite's library) took 15 s for the classifier and about 60 s for the refits, and a
         # full test run once waited 100 s per retrain in re-ranker mode for them.
         with self._lock:
             current = generation == self._generation

@@ -173,7 +173,7 @@ def test_twins_follow_edits_and_removals():
 
 
 def test_the_classifier_serves_while_the_confidence_is_refitted(monkeypatch):
-    """The refits cost five classifier fits more than the classifier (62 s against 15 s for 1,247
+    """The refits cost five classifier fits more than the classifier (about 60 s against 15 s for 1,247
     templates): suggestions must not wait for them in re-ranker mode."""
     import index.library as library
 
