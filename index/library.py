@@ -44,6 +44,7 @@ CANDIDATE_VECTORS = 64
 MAX_CLASSIFIER_VECTORS = 30_000  # ~3,000 templates of 10 triggers: a retrain of under a minute, niced
 RETRAIN_QUIET_S = 0.5  # a retrain starts once edits have paused this long …
 RETRAIN_MAX_WAIT_S = 5.0  # … or this long after the first of a steady stream
+RETRAIN_MAX_REST_S = 60.0  # the most a retrain for learned triggers only waits after the last
 TRAINER_NICENESS = 10
 # The confidence model is refitted after this many changes, or once the library grew or shrank by
 # this share; in between the last one serves (it reads the ranking's shape, not template ids).
@@ -127,7 +128,11 @@ class LanguageIndex:
         # the cut under which unanswered messages are one topic (coverage gaps), calibrated with it
         self.topic_distance = FALLBACK_TOPIC_DISTANCE
         self._generation = 0
+        # the last change a lead made (templates added, removed, rewritten); changes that only add
+        # or drop triggers learned from sent replies do not move it (see ``_classifier_serves``)
+        self._edit_generation = 0
         self._trained_generation = -1
+        self._last_fit_seconds = 0.0
         self._saved_generation = 0
         self._lock = threading.RLock()
         self._retrain_event = threading.Event()
@@ -198,6 +203,7 @@ class LanguageIndex:
             if progress:
                 progress(min(start + batch_size, len(flat)), len(flat))
         with self._lock:
+            edited = bool(removed) or not all(_learned_only(self._documents.get(d.template_id), d) for d in documents)
             # one removal and one insertion for the whole change: a FAISS removal scans the store,
             # so one per template made an import of N templates cost N scans (10,000: 92 s)
             gone = [t for t in removed if t in self._documents] + [t for t, _ in texts]
@@ -218,7 +224,7 @@ class LanguageIndex:
             self._put_all([t for t, _ in texts], [len(ts) for _, ts in texts], vectors)
             if revision is not None:
                 self.revision = revision
-            self._changed()
+            self._changed(edited=edited)
 
     @staticmethod
     def _deferring(store):
@@ -280,12 +286,14 @@ class LanguageIndex:
         n = len(old) if old is not None else 0
         return template_id * SLOTS + np.arange(n, dtype=np.int64)
 
-    def _changed(self, upkeep_now: bool = False) -> None:
+    def _changed(self, upkeep_now: bool = False, edited: bool = True) -> None:
         """After a change: vectors and documents are already live. BM25, the no-match threshold and
         the classifier cost O(library) to redo, so the background worker redoes them once edits
         pause (one edit of 10,000 templates no longer rebuilds them in the writer's request); a
         rebuild, a load, or an index without the worker does it at once."""
         self._generation += 1
+        if edited:
+            self._edit_generation = self._generation
         self._selectors = {}
         if upkeep_now or self._worker is None:
             self._refresh_derived()
@@ -343,6 +351,12 @@ class LanguageIndex:
                     self._refresh_derived()
                 if self.classifier_fresh:
                     continue
+                if self._classifier_serves:
+                    # only learned triggers since the head serving now: a stream of sent replies
+                    # retrains at most every other fit's length, not back to back on a core
+                    rest = time.monotonic() + min(self._last_fit_seconds, RETRAIN_MAX_REST_S)
+                    while time.monotonic() < rest and not self._stopped:
+                        time.sleep(0.05)
                 self.train_now()
             except Exception:  # noqa: BLE001 - a failed retrain leaves similarity mode serving
                 log.exception("classifier training failed", extra={"language": self.language})
@@ -359,15 +373,18 @@ class LanguageIndex:
         # generic: the ranking's shape). The refits below cost five more fits: 1,247 templates
         # (the test suite's library) took 15 s for the classifier and about 60 s for the refits, and a
         # full test run once waited 100 s per retrain in re-ranker mode for them.
+        # A fit outpaced by triggers learned meanwhile serves too (it knows every template), or a
+        # steady stream of sent replies on a large library would keep the head from ever serving.
+        self._last_fit_seconds = time.perf_counter() - started
         with self._lock:
-            current = generation == self._generation
-            if current:
+            usable = self._edit_generation <= generation and generation >= self._trained_generation
+            if usable:
                 self._classifier = classifier
                 self._trained_generation = generation
         log.info("classifier trained", extra={"language": self.language, "templates": len(np.unique(labels)) if len(labels) else 0,
-                                              "vectors": len(rows), "seconds": round(time.perf_counter() - started, 3),
-                                              "current": current})
-        if not current or not self._confidence_stale(generation):
+                                              "vectors": len(rows), "seconds": round(self._last_fit_seconds, 3),
+                                              "current": generation == self._generation, "serves": usable})
+        if not usable or not self._confidence_stale(generation):
             return  # (edited meanwhile: the worker retrains at once, the refits wait for that one)
         # More fits: done when the library has changed enough to matter, not for every edit
         # (three replicas refitting on each of a stream of edits saturated two cores and
@@ -376,13 +393,20 @@ class LanguageIndex:
         with self._lock:
             documents = dict(self._documents)
             vectors = {t: rows for t, rows in self._vectors.items() if not self._twins.is_copy(t)}
+        # A lead's change meanwhile takes the head out of service: the refits give way to its
+        # retrain (the models fitted before serve on) and are done after it.
+        edited = lambda: self._edit_generation > generation  # noqa: E731
         # one BLAS thread, as the classifier's fit: BLAS's own threads are not niced with this
         # one and took the cores from replicas following the change log
         with threadpool_limits(1):
-            confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight) \
-                if classifier is not None else None
-            sample = candidate_sample(vectors, self._locked_search)
+            confidence = fit_confidence(documents, vectors, self._stopwords, self.settings.lexical_weight,
+                                        cancelled=edited) if classifier is not None else None
+            sample = candidate_sample(vectors, self._locked_search) if not edited() else None
             reranker = CandidateRanker.fit(*sample) if sample is not None else None
+        if edited():
+            log.info("confidence refit put off", extra={"language": self.language,
+                                                        "seconds": round(time.perf_counter() - started, 3)})
+            return
         with self._lock:
             self._confidence_basis = (generation, len(documents))
             self._reranker = reranker
@@ -412,6 +436,13 @@ class LanguageIndex:
     @property
     def classifier_fresh(self) -> bool:
         return self._classifier is not None and self._trained_generation == self._generation
+
+    @property
+    def _classifier_serves(self) -> bool:
+        """Fresh, or behind only by triggers learned from sent replies: it knows every template as
+        the lead left it. After a lead's change the nearest vectors serve until it retrains, so
+        the change shows at once."""
+        return self._classifier is not None and self._trained_generation >= self._edit_generation
 
     # ---------------------------------------------------------------- search
     def search(self, text: str, k: int = 3, query_vector: np.ndarray | None = None,
@@ -492,11 +523,11 @@ class LanguageIndex:
         # BM25 is rebuilt in the background once edits pause: until then it does not know the newest
         # templates and would lift older ones sharing their words above them, so it waits.
         lexical = ({t: v for t, v in self._lexical.scores(text).items() if visible(t)}
-                   if self._derived_generation == self._generation else {})
+                   if self._derived_generation >= self._edit_generation else {})
         if len(self._twins):  # (hits and lexical are visible ones already)
             hits, lexical = self._one_each(hits, visible), self._one_each(lexical, visible)
         nearest = {t: h[0] for t, h in hits.items()}
-        if self.classifier_fresh:
+        if self._classifier_serves:
             mode = "classifier"
             # the classifier knows one of each group of twins: its probability goes to the copy shown
             base, per_sentence = self._probabilities(query, sentence_vectors)
@@ -700,6 +731,12 @@ class LanguageIndex:
         return True
 
 
+def _learned_only(old: Document | None, new: Document) -> bool:
+    """Whether ``new`` differs from ``old`` only in the triggers learned from sent replies."""
+    return old is not None and (old.title, old.text, old.team_id, old.lead_triggers) == (
+        new.title, new.text, new.team_id, new.lead_triggers)
+
+
 def _unit(vector: np.ndarray) -> np.ndarray:
     return (vector / max(float(np.linalg.norm(vector)), 1e-9)).astype(np.float32)
 
@@ -748,7 +785,8 @@ def candidate_sample(vectors: dict[int, np.ndarray], search, sample: int = 3000,
 
 
 def fit_confidence(documents: dict[int, Document], vectors: dict[int, np.ndarray], stopwords: str | None,
-                   lexical_weight: float, folds: int = CONFIDENCE_FOLDS, seed: int = 0) -> ConfidenceModel | None:
+                   lexical_weight: float, folds: int = CONFIDENCE_FOLDS, seed: int = 0,
+                   cancelled: Callable[[], bool] = lambda: False) -> ConfidenceModel | None:
     """The confidence model, from the library alone. Each fold leaves out a fifth of the templates
     (their triggers are then on-topic messages nothing answers: the first suggestion is wrong) and
     a fifth of the other templates' triggers (answerable messages: right when their template comes
@@ -759,6 +797,8 @@ def fit_confidence(documents: dict[int, Document], vectors: dict[int, np.ndarray
     group = dict(zip(template_ids, np.random.default_rng(seed).permutation(len(template_ids)) % folds))
     features, right = [], []
     for fold in range(folds):
+        if cancelled():  # (checked between folds: one fold of 1,247 templates is ~10 s)
+            return None
         rows, labels, lexical_docs, queries, query_texts, truth = [], [], {}, [], [], []
         for tid in template_ids:
             v, texts = vectors[tid], documents[tid].texts()

@@ -196,3 +196,82 @@ def test_the_classifier_serves_while_the_confidence_is_refitted(monkeypatch):
     index.upsert(Document(13, "Gift card", "about your gift card", ("gift card balance",)))
     index.train_now()  # one edit: the refits wait for more (CONFIDENCE_REFIT_CHANGES), the classifier does not
     assert len(seen) == 1 and index.classifier_fresh and index.search("gift card balance", k=1).hits[0].template_id == 13
+
+
+def _topics_index():
+    topics = ["refund", "order", "password", "invoice", "delivery", "account", "coupon", "warranty",
+              "address", "subscription", "login", "shipping"]
+    documents = [Document(n, t.title(), f"about your {t}", (f"where is my {t}", f"{t} problem"), None, 2)
+                 for n, t in enumerate(topics, 1)]
+    index = LanguageIndex("en", HashEmbedder())
+    index.rebuild(documents, "log:1")
+    return index, documents
+
+
+def test_triggers_learned_from_sent_replies_keep_the_classifier_serving():
+    """A sent pick adds a learned trigger: the head trained before still knows every template, so it
+    serves until the retrain; a lead's edit shows at once, by the nearest vectors."""
+    index, documents = _topics_index()
+    coupon = documents[6]
+    learned = Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + ("discount code rejected",), None, 2)
+    index.upsert(learned)
+    assert not index.classifier_fresh and index.search("where is my coupon", k=1).mode == "classifier"
+    index.upsert(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + ("voucher",), None, 3))
+    assert index.search("where is my coupon", k=1).mode != "classifier"  # the lead's trigger counts now
+    index.train_now()
+    assert index.classifier_fresh and index.search("voucher", k=1).hits[0].template_id == coupon.template_id
+
+
+def test_a_fit_outpaced_by_learned_triggers_still_serves(monkeypatch):
+    """On a large library a fit takes seconds, and agents send replies all along: a fit that a
+    learned trigger overtook serves (else the head never would); one a lead's edit overtook not."""
+    import index.library as library
+
+    index, documents = _topics_index()
+    real = library.TemplateClassifier.train
+    coupon = documents[6]
+    during = []
+
+    def overtaken(labels, vectors):
+        fitted = real(labels, vectors)
+        index.upsert(during.pop())
+        return fitted
+
+    monkeypatch.setattr(library.TemplateClassifier, "train", staticmethod(overtaken))
+    during.append(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + ("promo code",), None, 2))
+    index.upsert(Document(99, "Gift card", "about your gift card", ("gift card balance",)))  # a lead's new template
+    assert index.search("gift card balance", k=1).mode != "classifier"
+    index.train_now()
+    assert not index.classifier_fresh
+    assert index.search("gift card balance", k=1).mode == "classifier"  # learned only since: it serves
+    during.append(Document(99, "Gift card", "about your gift card", ("gift card balance", "gift voucher"), None, None))
+    index.upsert(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers, None, 2))  # an undo
+    index.train_now()  # a lead's edit lands during the fit: the nearest vectors serve until the next
+    assert index.search("gift card balance", k=1).mode != "classifier"
+
+
+def test_the_refits_give_way_to_a_leads_edit(monkeypatch):
+    """The refits are five fits (about 60 s for 1,247 templates): a lead's edit during them must not
+    wait for the rest before its retrain; they are done after it."""
+    import index.library as library
+
+    index, documents = _topics_index()
+    for n in range(library.CONFIDENCE_REFIT_CHANGES):  # enough changes to ask for the refits
+        d = documents[n % len(documents)]
+        index.upsert(Document(d.template_id, d.title, d.text, d.triggers + (f"{d.title} case {n}",), None, 2))
+    real, fits, edits = library.TemplateClassifier.train, [], []
+
+    def counted(labels, vectors):
+        fits.append(len(labels))
+        if edits and len(fits) == 2:  # the first fold of the refits
+            index.upsert(edits.pop())
+        return real(labels, vectors)
+
+    monkeypatch.setattr(library.TemplateClassifier, "train", staticmethod(counted))
+    basis = index._confidence_basis
+    edits.append(Document(99, "Gift card", "about your gift card", ("gift card balance",)))
+    index.train_now()
+    assert len(fits) == 2 and index._confidence_basis == basis  # put off after the fold under way
+    index.train_now()
+    assert len(fits) == 2 + 1 + library.CONFIDENCE_FOLDS and index._confidence_basis != basis  # then done
+    assert index.classifier_fresh and index.search("gift card balance", k=1).hits[0].template_id == 99
