@@ -55,3 +55,27 @@ def test_suggestions_follow_probability_plus_centroid(minilm):
         assert [h.template_id for h in result.hits] == expected, message
     # the centroid changes some orders on this library (else the test above shows nothing)
     assert differs > 0
+
+
+def test_a_template_with_a_reply_text_has_its_title_as_a_row_of_its_own(minilm):
+    """Slot 0 holds the title with the reply text, whose words outweigh it; the title alone is the
+    last row, learnt by the classifier and searched like a trigger."""
+    body = "Hello {{ customer.name }}, good news: your refund of {{ amount }} was approved today."
+    refund = Document(1, "Refund approved", body, ("I want my money back", "where is my refund"))
+    assert refund.texts() == [f"Refund approved. {body}".rstrip("."), "I want my money back", "where is my refund",
+                              "Refund approved"]
+    # no reply text (the benches' intents): the first row is already the title alone
+    assert Document(2, "transfer", "", ("move money",)).texts() == ["transfer", "move money"]
+    # a title a lead also wrote as a trigger is held once
+    assert Document(3, "Refund", body, ("Refund",)).texts() == [f"Refund. {body}".rstrip("."), "Refund"]
+    # what was learned from sent replies sits between the lead's triggers and the title
+    learned = Document(5, "Refund approved", body, ("lead's", "learned one", "learned two"), own_triggers=1)
+    assert learned.texts()[learned.learned_rows()] == ["learned one", "learned two"]
+    shipping = Document(4, "Shipping delay", "We are sorry: the carrier reports a delay of two days.",
+                        ("my parcel is late", "order not arrived yet"))
+    index = LanguageIndex("en", minilm, stopwords="en")
+    index.rebuild([refund, shipping], "test")
+    rows = index._vectors[1]
+    assert len(rows) == 4
+    assert float(rows[-1] @ minilm.encode(["Refund approved"])[0]) > 0.999
+    assert index.search("refund approved?", k=1).hits[0].template_id == 1
