@@ -20,7 +20,22 @@ def test_health_reports_models_and_library(client):
     assert data["indexes"]["en"]["templates"] >= 40 and data["indexes"]["ru"]["templates"] >= 40
 
 
+def classifiers_serve(client, timeout: float = 60.0) -> None:
+    """Until a change's retrain is done (0.3 s for the starter library, after another test's edit
+    perhaps) the nearest-vector re-ranker serves instead of the per-template classifier."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes = client.get("/health").json().get("indexes", {})
+        if indexes and all(i.get("classifier") for i in indexes.values()):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the classifiers did not train")
+
+
 def test_english_message_gets_the_fitting_reply_rendered(client):
+    # The classifier's answer. (The re-ranker, right after an edit, puts "Duplicate ticket merged"
+    # first for this message since titles are rows of their own: "charged twice" is near its title.)
+    classifiers_serve(client)
     data = suggest(client, message="Hi, I was charged twice for the same order, please fix it",
                    variables={"customer": {"first_name": "Dana"}, "agent": {"name": "Sam", "signature": "Sam, Acme"}})
     assert data["language"] == "en" and data["no_match"] is False
