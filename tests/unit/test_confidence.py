@@ -107,7 +107,7 @@ def test_fitted_ranking_models_travel_with_the_saved_index(split, tmp_path):
     index.save(tmp_path / "en")
     again = LanguageIndex("en", index.embedder, stopwords="en")
     assert again.load(tmp_path / "en")
-    assert not again._confidence_stale(again._generation)
+    assert not again._confidence_stale()
     np.testing.assert_allclose(again._confidence.coef, index._confidence.coef)
     assert again._confidence.threshold == pytest.approx(index._confidence.threshold)
     np.testing.assert_allclose(again._reranker.coef, index._reranker.coef)
@@ -256,9 +256,9 @@ def test_the_refits_give_way_to_a_leads_edit(monkeypatch):
     import index.library as library
 
     index, documents = _topics_index()
-    for n in range(library.CONFIDENCE_REFIT_CHANGES):  # enough changes to ask for the refits
+    for n in range(library.CONFIDENCE_REFIT_CHANGES):  # enough edits to ask for the refits
         d = documents[n % len(documents)]
-        index.upsert(Document(d.template_id, d.title, d.text, d.triggers + (f"{d.title} case {n}",), None, 2))
+        index.upsert(Document(d.template_id, d.title, d.text, d.triggers + (f"{d.title} case {n}",), None, 3))
     real, fits, edits = library.TemplateClassifier.train, [], []
 
     def counted(labels, vectors):
@@ -275,3 +275,22 @@ def test_the_refits_give_way_to_a_leads_edit(monkeypatch):
     index.train_now()
     assert len(fits) == 2 + 1 + library.CONFIDENCE_FOLDS and index._confidence_basis != basis  # then done
     assert index.classifier_fresh and index.search("gift card balance", k=1).hits[0].template_id == 99
+
+
+def test_learned_triggers_ask_for_the_refits_ten_times_less_often_than_edits(monkeypatch):
+    import index.library as library
+
+    index, documents = _topics_index()
+    real, fits = library.TemplateClassifier.train, []
+    monkeypatch.setattr(library.TemplateClassifier, "train", staticmethod(lambda *a: fits.append(1) or real(*a)))
+    coupon = documents[6]
+
+    def learn(n):
+        for k in range(n):
+            index.upsert(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + (f"code {k}",), None, 2))
+    learn(library.CONFIDENCE_REFIT_CHANGES)
+    index.train_now()
+    assert len(fits) == 1  # the classifier alone
+    learn(library.CONFIDENCE_REFIT_LEARNED - library.CONFIDENCE_REFIT_CHANGES)
+    index.train_now()
+    assert len(fits) == 2 + library.CONFIDENCE_FOLDS  # and now the refits
