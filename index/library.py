@@ -161,7 +161,7 @@ class LanguageIndex:
         # the last change a lead made (templates added, removed, rewritten); changes that only add
         # or drop triggers learned from sent replies do not move it (see ``_classifier_serves``)
         self._edit_generation = 0
-        self._edits = self._learned = 0  # how many changes of each kind so far
+        self._edits = 0  # how many of the changes were a lead's (the rest: learned triggers)
         self._trained_generation = -1
         self._last_fit_seconds = 0.0
         self._saved_generation = 0
@@ -326,8 +326,6 @@ class LanguageIndex:
         if edited:
             self._edit_generation = self._generation
             self._edits += 1
-        else:
-            self._learned += 1
         self._selectors = {}
         if upkeep_now or self._worker is None:
             self._refresh_derived()
@@ -387,9 +385,10 @@ class LanguageIndex:
                     continue
                 if self._classifier_serves:
                     # only learned triggers since the head serving now: a stream of sent replies
-                    # retrains at most every other fit's length, not back to back on a core
+                    # retrains at most every other fit's length, not back to back on a core (a
+                    # lead's edit meanwhile takes the head out of service: it retrains at once)
                     rest = time.monotonic() + min(self._last_fit_seconds, RETRAIN_MAX_REST_S)
-                    while time.monotonic() < rest and not self._stopped:
+                    while time.monotonic() < rest and not self._stopped and self._classifier_serves:
                         time.sleep(0.05)
                 self.train_now()
             except Exception:  # noqa: BLE001 - a failed retrain leaves similarity mode serving
@@ -425,7 +424,7 @@ class LanguageIndex:
         # delayed their following the change log by seconds).
         started = time.perf_counter()
         with self._lock:
-            basis = (self._edits, self._learned, len(self._documents))
+            basis = (self._edits, self._learned_changes, len(self._documents))
             documents = dict(self._documents)
             vectors = {t: rows for t, rows in self._vectors.items() if not self._twins.is_copy(t)}
         # A lead's change meanwhile takes the head out of service: the refits give way to its
@@ -456,7 +455,11 @@ class LanguageIndex:
         edits, learned, templates = self._confidence_basis
         grown = abs(len(self._documents) - templates) > CONFIDENCE_REFIT_SHARE * max(templates, 1)
         return (grown or self._edits - edits >= CONFIDENCE_REFIT_CHANGES
-                or self._learned - learned >= CONFIDENCE_REFIT_LEARNED)
+                or self._learned_changes - learned >= CONFIDENCE_REFIT_LEARNED)
+
+    @property
+    def _learned_changes(self) -> int:
+        return self._generation - self._edits
 
     def _training_set(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._vectors:
@@ -760,7 +763,7 @@ class LanguageIndex:
                 ranking = json.loads((folder / "ranking.json").read_text())
                 self._confidence = ConfidenceModel.from_dict(ranking["confidence"]) if ranking.get("confidence") else None
                 self._reranker = CandidateRanker.from_dict(ranking["reranker"]) if ranking.get("reranker") else None
-                self._confidence_basis = (self._edits, self._learned, len(self._documents))  # refitted after 20 edits
+                self._confidence_basis = (self._edits, self._learned_changes, len(self._documents))  # refitted after 20 edits
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # an index saved before they were: fitted by train_now below
         self.train_now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,19 @@ def resources(client):
 def grammar_ready(resources):
     assert resources.checks.server.wait_ready(180), resources.checks.server.last_error
     return resources.checks.server
+
+
+def classifiers_serve(client, timeout: float = 120.0) -> None:
+    """Until a change's retrain is done (0.3 s for the starter library, 15 s or more for the 1,247
+    templates the suite holds after the import tests, perhaps after another test's edit) the
+    nearest-vector re-ranker serves instead of the per-template classifier, without a confidence."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes = client.get("/health").json().get("indexes", {})
+        if indexes and all(i.get("classifier") for i in indexes.values()):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the classifiers did not train")
 
 
 def token_for(resources, role: str, team: str | None = None, name: str | None = None) -> dict[str, str]:

@@ -4,7 +4,7 @@ import io
 import json
 import zipfile
 
-from tests.conftest import token_for
+from tests.conftest import classifiers_serve, token_for
 
 
 def suggest(client, message, **extra):
@@ -140,17 +140,12 @@ def test_a_team_that_imports_the_shared_library_gets_each_reply_once(client, res
     """Teams import the shared library to adapt it: then each reply exists twice, the team's copy
     and the shared one. The team's agents get their copy, other teams the shared one, each once,
     and as sure as before (CI once failed here: the copies split the confidence for everyone)."""
-    import time
-
     lead = token_for(resources, "lead", team="copies")
     exported = client.get("/api/v1/export", headers=lead, params={"format": "csv", "language": "en"}).text
     signed = exported.replace("Best regards", "Kind regards from the Copies team")  # adapted a little
     report = client.post("/api/v1/import", headers=lead, params={"format": "csv"}, content=signed.encode()).json()
     assert report["problems"] == [] and len(report["created"]) >= 40
-    index = resources.search.indexes["en"]
-    deadline = time.monotonic() + 120
-    while not index.classifier_fresh and time.monotonic() < deadline:
-        time.sleep(0.2)
+    classifiers_serve(client)
     message = {"message": "I forgot my password and the reset link never arrives", "language": "en", "k": 3}
     ours = client.post("/api/v1/suggest", headers=token_for(resources, "agent", team="copies"), json=message).json()
     theirs = client.post("/api/v1/suggest", headers=token_for(resources, "agent", team="others"), json=message).json()

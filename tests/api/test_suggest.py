@@ -2,7 +2,7 @@
 
 import time
 
-from tests.conftest import token_for
+from tests.conftest import classifiers_serve, token_for
 
 
 def suggest(client, **body):
@@ -18,19 +18,6 @@ def test_health_reports_models_and_library(client):
     assert data["engines"] == {"en": "onnx", "ru": "onnx-int8"}  # mpnet on ONNX Runtime, USE on its int8 graph
     assert set(data["languages"]) == {"en", "ru"}
     assert data["indexes"]["en"]["templates"] >= 40 and data["indexes"]["ru"]["templates"] >= 40
-
-
-def classifiers_serve(client, timeout: float = 120.0) -> None:
-    """Until a change's retrain is done (0.3 s for the starter library, 15 s or more for the 1,247
-    templates the suite holds by then, after another test's edit
-    perhaps) the nearest-vector re-ranker serves instead of the per-template classifier."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        indexes = client.get("/health").json().get("indexes", {})
-        if indexes and all(i.get("classifier") for i in indexes.values()):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the classifiers did not train")
 
 
 def test_english_message_gets_the_fitting_reply_rendered(client):
@@ -73,11 +60,8 @@ def test_off_topic_message_is_no_match(client):
     assert data["no_match"] is True
 
 
-def test_confidence_says_how_sure_the_first_reply_is(client, resources):
-    index = resources.search.indexes["en"]
-    deadline = time.monotonic() + 120
-    while not index.classifier_fresh and time.monotonic() < deadline:  # other tests' edits retrain it
-        time.sleep(0.2)
+def test_confidence_says_how_sure_the_first_reply_is(client):
+    classifiers_serve(client)  # other tests' edits retrain it
     sure = suggest(client, message="I forgot my password and the reset link never arrives")
     assert sure["suggestions"][0]["title"] == "Password reset"
     assert 0.5 <= sure["confidence"] <= 1.0 and sure["low_confidence"] is False

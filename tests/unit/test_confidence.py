@@ -177,10 +177,7 @@ def test_the_classifier_serves_while_the_confidence_is_refitted(monkeypatch):
     templates): suggestions must not wait for them in re-ranker mode."""
     import index.library as library
 
-    topics = ["refund", "order", "password", "invoice", "delivery", "account", "coupon", "warranty",
-              "address", "subscription", "login", "shipping"]
-    documents = [Document(n, t.title(), f"about your {t}", (f"where is my {t}", f"{t} problem", f"help with {t} please"))
-                 for n, t in enumerate(topics, 1)]
+    documents = _topic_documents()
     index = LanguageIndex("en", HashEmbedder())
     seen = []
     real = library.fit_confidence
@@ -198,11 +195,16 @@ def test_the_classifier_serves_while_the_confidence_is_refitted(monkeypatch):
     assert len(seen) == 1 and index.classifier_fresh and index.search("gift card balance", k=1).hits[0].template_id == 13
 
 
-def _topics_index():
+def _topic_documents() -> list[Document]:
+    """Twelve templates of two lead triggers each (learned ones go after them)."""
     topics = ["refund", "order", "password", "invoice", "delivery", "account", "coupon", "warranty",
               "address", "subscription", "login", "shipping"]
-    documents = [Document(n, t.title(), f"about your {t}", (f"where is my {t}", f"{t} problem"), None, 2)
-                 for n, t in enumerate(topics, 1)]
+    return [Document(n, t.title(), f"about your {t}", (f"where is my {t}", f"{t} problem"), None, 2)
+            for n, t in enumerate(topics, 1)]
+
+
+def _topics_index():
+    documents = _topic_documents()
     index = LanguageIndex("en", HashEmbedder())
     index.rebuild(documents, "log:1")
     return index, documents
@@ -294,3 +296,24 @@ def test_learned_triggers_ask_for_the_refits_ten_times_less_often_than_edits(mon
     learn(library.CONFIDENCE_REFIT_LEARNED - library.CONFIDENCE_REFIT_CHANGES)
     index.train_now()
     assert len(fits) == 2 + library.CONFIDENCE_FOLDS  # and now the refits
+
+
+def test_a_leads_edit_ends_the_rest_between_retrains_for_learned_triggers():
+    """Retrains for learned triggers only wait as long as the last fit took (up to a minute on a
+    large library); a lead's edit meanwhile is retrained at once, not after that wait."""
+    import time
+
+    index, documents = _topics_index()
+    index.start_background_training()
+    try:
+        index._last_fit_seconds = 30.0  # as a large library's fit (set: this one fits in milliseconds)
+        coupon = documents[6]
+        index.upsert(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + ("promo code",), None, 2))
+        time.sleep(1.0)  # past the debounce: the worker rests
+        index.upsert(Document(99, "Gift card", "about your gift card", ("gift card balance",)))
+        deadline = time.monotonic() + 10
+        while not index.classifier_fresh and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert index.classifier_fresh and index.search("gift card balance", k=1).mode == "classifier"
+    finally:
+        index.stop()
