@@ -771,9 +771,15 @@ class LanguageIndex:
 
 
 def _learned_only(old: Document | None, new: Document) -> bool:
-    """Whether ``new`` differs from ``old`` only in the triggers learned from sent replies."""
-    return old is not None and (old.title, old.text, old.team_id, old.lead_triggers) == (
-        new.title, new.text, new.team_id, new.lead_triggers)
+    """Whether ``new`` only adds triggers learned from sent replies to ``old`` (the oldest may leave
+    in the same change: a template keeps its newest 200). A learned trigger withdrawn alone — a
+    lead's undo, an agent's dismissal of a reply it was learned from, its retention run out — is
+    an edit: the head trained with it must not serve it until the retrain."""
+    if old is None or (old.title, old.text, old.team_id, old.lead_triggers) != (
+            new.title, new.text, new.team_id, new.lead_triggers):
+        return False
+    before, after = set(old.triggers), set(new.triggers)
+    return bool(after - before) or before <= after
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

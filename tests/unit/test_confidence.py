@@ -224,6 +224,25 @@ def test_triggers_learned_from_sent_replies_keep_the_classifier_serving():
     assert index.classifier_fresh and index.search("voucher", k=1).hits[0].template_id == coupon.template_id
 
 
+def test_a_withdrawn_learned_trigger_takes_the_head_out_until_the_retrain():
+    """A lead's undo (or an agent's dismissal of the reply a message was learned from) withdraws what
+    the head learned from it: the nearest vectors serve until the retrain, as after an edit. A new
+    pick that pushes the oldest learned message out (newest 200 kept) is still learning only."""
+    index, documents = _topics_index()
+    coupon = documents[6]
+    learned = ("discount code rejected", "voucher not accepted")
+    index.upsert(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + learned, None, 2))
+    index.train_now()
+    assert index.search("discount code rejected", k=1).mode == "classifier"
+    index.upsert(Document(coupon.template_id, coupon.title, coupon.text, coupon.triggers + learned[1:], None, 2))
+    assert index.search("discount code rejected", k=1).mode != "classifier"  # the undo shows at once
+    index.train_now()
+    assert index.search("discount code rejected", k=1).mode == "classifier"
+    index.upsert(Document(coupon.template_id, coupon.title, coupon.text,
+                          coupon.triggers + ("promo code expired",), None, 2))  # the oldest made room
+    assert index.search("discount code rejected", k=1).mode == "classifier"
+
+
 def test_a_fit_outpaced_by_learned_triggers_still_serves(monkeypatch):
     """On a large library a fit takes seconds, and agents send replies all along: a fit that a
     learned trigger overtook serves (else the head never would); one a lead's edit overtook not."""
