@@ -52,6 +52,38 @@ def test_offsets_survive_emoji_and_cyrillic(client, grammar_ready):
     assert any(v == "tset" for v in spans.values())
 
 
+def test_a_new_draft_goes_to_languagetool_as_written_and_an_edit_sends_only_its_line(client, resources,
+                                                                                      grammar_ready, monkeypatch):
+    """What LanguageTool gets: a new draft as the agent wrote it, then, after an edit, the changed
+    sentence's line alone; the findings are the same either way, at the draft's offsets."""
+    grammar = resources.checks.grammar
+    sent = []
+    real = grammar._client.check
+    monkeypatch.setattr(grammar._client, "check", lambda text, *args: sent.append(text) or real(text, *args))
+    draft = (f"Здравствуйте, Анна!\n\nМы правирили ваш заказ {time.time_ns()}.\nЗавтра отправем его курьером.\n\n"
+             "С уважением,\nСэм")
+    first = check(client, text=draft, language="ru")
+    assert sent == [draft + "\n\n"]
+    edited = draft.replace("курьером", "почтой")
+    second = check(client, text=edited, language="ru")
+    assert sent[1:] == ["Завтра отправем его почтой.\n\n"]
+    for text, result in ((draft, first), (edited, second)):
+        spelled = {utf16(text, i["offset"], i["length"]) for i in result["issues"] if i["category"] == "spelling"}
+        assert {"правирили", "отправем"} <= spelled
+
+
+def test_a_numbered_list_is_not_read_as_sentences_starting_in_lowercase(client, grammar_ready):
+    """Each item's number ends a "sentence" of its own for our split: sent apart from it, every item
+    was reported for its lowercase start, and again after an edit of the item alone."""
+    draft = (f"Hello Ana,\n\nTo reproduce the problem ({time.time_ns()}), could you please send:\n\n"
+             "1. the steps that lead to the error;\n2. what you expected and what happened instead.\n\n"
+             "Best regards,\nSam")
+    for text in (draft, draft.replace("what you expected", "what you hoped to see")):
+        result = check(client, text=text, language="en")
+        assert result["grammar_available"] is True
+        assert not [i for i in result["issues"] if i["rule"] == "UPPERCASE_SENTENCE_START"], result["issues"]
+
+
 def test_tone_rules_and_score_both_languages(client):
     en = check(client, text="As I already said, it's your fault. You are wrong.", language="en")
     assert {"TONE_REPEAT", "TONE_BLAME", "TONE_ARGUE"} <= {i["rule"] for i in en["issues"]}
