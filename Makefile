@@ -62,6 +62,7 @@ bench: setup
 	# the English default (all-mpnet-base-v2, 768-d) to 10,000 templates: its encode is 4-5x slower and its
 	# 100,000-template run would hold twice the 384-d run's 13.6 GiB peak on a 24 GiB machine
 	$(BIN)/python -m bench.scale_bench --sizes 1000,10000 --import-templates 2000
+	$(BIN)/python -m bench.upkeep_bench  # the classifier while sent replies teach the library (~8 min)
 	$(BIN)/python -m bench.replica_bench  # needs TACT_BENCH_POSTGRES_URL; says so and skips without it
 
 screenshots: setup browser

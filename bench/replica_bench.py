@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from bench.report import put_section
 from bench.suggest_bench import percentile
 from tests.servers import start_server
 
@@ -182,11 +183,7 @@ def main() -> None:
         return
     lines = run(server, args.lag_edits, args.edits)
     print("\n".join(lines))
-    report = Path("bench/REPORT.md")
-    text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmark report\n"
-    before, _, after = text.partition("\n" + SECTION)
-    rest = after.partition("\n## ")[2]  # a section after this one stays
-    report.write_text(before.rstrip() + "\n\n" + "\n".join(lines) + ("\n## " + rest if rest else "\n"), encoding="utf-8")
+    put_section(SECTION, lines)
 
 
 if __name__ == "__main__":
