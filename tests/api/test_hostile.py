@@ -49,6 +49,10 @@ def test_ids_beyond_the_database_range(client):
     assert_4xx(client.post("/api/v1/feedback", json={"suggestion_id": "x", "template_id": BIG_ID, "action": "shown"}), 400, 404)
     assert_4xx(client.post("/api/v1/templates/1/revert", json={"version": BIG_ID}), 400, 404)
     assert_4xx(client.get("/api/v1/templates", params={"offset": BIG_ID}), 400)
+    # an optional id in the query string (the fuzzer's 2973746527694639452913664 was a 500)
+    assert_4xx(client.get("/api/v1/analytics/learned", params={"template_id": BIG_ID}), 400)
+    assert_4xx(client.get("/api/v1/analytics/learned", params={"template_id": 0}), 400)
+    assert_4xx(client.delete(f"/api/v1/analytics/learned/{BIG_ID}"), 400, 404)
 
 
 def test_oversized_bodies_get_413(client):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 
 from service.analytics.schemas import FeedbackCreate, LearningUpdate, PromoteRequest
 from service.auth.guards import requires
-from service.core.types import PathId
+from service.core.types import MAX_ID, PathId
 from service.http.deps import PrincipalDep, ResourcesDep
 from service.http.openapi import READ, WRITE, errors
 from service.library.schemas import Template
@@ -47,7 +47,7 @@ class AnalyticsController(Controller):
         return after
 
     @get("/analytics/learned", sync_to_thread=True, guards=LEAD, responses=errors(*READ, 403, 404))
-    def learned(self, resources: ResourcesDep, principal: PrincipalDep, template_id: FromQuery[PathId | None] = None,
+    def learned(self, resources: ResourcesDep, principal: PrincipalDep, template_id: int | None = Parameter(default=None, ge=1, le=MAX_ID, description="a positive id"),
                 language: FromQuery[str | None] = None, include_undone: FromQuery[bool] = False) -> list[dict[str, Any]]:
         """Customers' messages (redacted) that became triggers because an agent sent the template for
         them with little editing."""
