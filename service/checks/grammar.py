@@ -22,8 +22,10 @@ from service.languages import Language
 
 log = logging.getLogger("tact.check")
 
-# A sentence: up to and including its end punctuation (and closing quotes), within one line.
-SEGMENT = re.compile(r"[^\n]*?(?:[.!?…]+[\"»”')\]]*(?=\s|$)|$)", re.M)
+# A sentence: up to and including its end punctuation (and closing quotes), within one line. A
+# list item's number ("1. ", "2) ") starts its sentence rather than ending one: apart from it, each
+# item went to LanguageTool (and its cache) starting in lowercase and was reported for it.
+SEGMENT = re.compile(r"(?:[ \t]*\d{1,3}[.)][ \t]+)?[^\n]*?(?:[.!?…]+[\"»”')\]]*(?=\s|$)|$)", re.M)
 CACHE_SIZE = 5000
 # Sentences go to LanguageTool in requests of about this many characters, and the client is free
 # between them: a long draft interleaves with other users' short ones instead of holding them.
@@ -73,26 +75,20 @@ class SentenceCache:
                 self._items.popitem(last=False)
 
 
-def _stretches(text: str, sentences: list[tuple[int, str]], missing: list[int]) -> list[list[int]]:
-    """The sentences to check (indices into ``sentences``) from the start of their lines, grouped
-    into runs of neighbours, each at most ``CHUNK_CHARS`` of the draft.
+def _stretches(sentences: list[tuple[int, str]], missing: list[int]) -> list[list[int]]:
+    """The sentences to check (indices into ``sentences``), grouped into runs of neighbours, each at
+    most ``CHUNK_CHARS`` of the draft: a run goes to LanguageTool as the stretch of the draft it
+    stands in, separators and all.
 
-    Why as the draft's own stretches (since 2026-11-28; before, each sentence went as a paragraph of
-    its own): a numbered list's items came apart from their numbers ("1." and "the steps that lead
-    to the error;" two paragraphs), and each item was reported for its lowercase start — 10 of the
-    81 findings on the starter library's replies, EN and RU, none of them right; sent as written,
-    71 remain and none is new. Speed: bare LanguageTool on a fresh Russian draft took 66.2 against
-    61.8 ms p50 with a paragraph a sentence (60 drafts each, taking turns; 76.0 / 64.2 in a second
-    run), but a full check against bare measured the same either way within this machine's noise
-    (8 alternating runs of 40 drafts: RU 1.06× / 1.04×, EN 1.13× / 1.07× on average). An edited
-    sentence goes with what precedes it on its line ("2." before a list item's text)."""
-    wanted = set(missing)
-    for i in missing:
-        while i > 0 and "\n" not in text[_end(sentences[i - 1]):sentences[i][0]]:
-            i -= 1
-            wanted.add(i)
+    Why (since 2026-11-28; before, each sentence went as a paragraph of its own): on the starter
+    library's replies, EN and RU, 10 of 81 findings were numbered-list items reported for their
+    lowercase start, none of them right (with the list numbers kept in their items, ``SEGMENT``);
+    sent as written, 71 remain and none is new. Speed: bare LanguageTool on a fresh Russian draft
+    took 66.2 against 61.8 ms p50 with a paragraph a sentence (60 drafts each, taking turns; 76.0 /
+    64.2 in a second run), but a full check against bare measured the same either way within this
+    machine's noise (8 alternating runs of 40 drafts: RU 1.06× / 1.04×, EN 1.13× / 1.07×)."""
     runs: list[list[int]] = []
-    for i in sorted(wanted):
+    for i in missing:
         run = runs[-1] if runs else None
         if run and i == run[-1] + 1 and _end(sentences[i]) - sentences[run[0]][0] <= CHUNK_CHARS:
             run.append(i)
@@ -158,7 +154,7 @@ class GrammarCheck:
                 context.unavailable.add(self.name)
                 return []
             deadline = time.monotonic() + TIME_BUDGET_S
-            for runs in _chunks(sentences, _stretches(text, sentences, missing)):
+            for runs in _chunks(sentences, _stretches(sentences, missing)):
                 if time.monotonic() > deadline:
                     context.partial.add(self.name)
                     break

@@ -41,7 +41,7 @@ REMOTE_WORKERS = 16
 def utf16_converter(text: str):
     """Python index → UTF-16 code units, what JavaScript strings count. Without characters beyond
     the BMP (emoji) they are the same; the table costs 0.75 ms a 1,000-character draft."""
-    if len(text.encode("utf-16-le")) == 2 * len(text):
+    if not text or max(text) <= "\uffff":
         return lambda index: max(0, min(index, len(text)))
     prefix = [0]
     for ch in text:

@@ -52,15 +52,16 @@ def test_offsets_survive_emoji_and_cyrillic(client, grammar_ready):
     assert any(v == "tset" for v in spans.values())
 
 
-def test_a_new_draft_goes_to_languagetool_as_written_and_an_edit_sends_only_its_line(client, resources,
-                                                                                      grammar_ready, monkeypatch):
+def test_a_new_draft_goes_to_languagetool_as_written_and_an_edit_sends_only_its_sentence(client, resources,
+                                                                                          grammar_ready, monkeypatch):
     """What LanguageTool gets: a new draft as the agent wrote it, then, after an edit, the changed
-    sentence's line alone; the findings are the same either way, at the draft's offsets."""
+    sentence alone (not the rest of its paragraph); the findings are the same either way, at the
+    draft's offsets."""
     grammar = resources.checks.grammar
     sent = []
     real = grammar._client.check
     monkeypatch.setattr(grammar._client, "check", lambda text, *args: sent.append(text) or real(text, *args))
-    draft = (f"Здравствуйте, Анна!\n\nМы правирили ваш заказ {time.time_ns()}.\nЗавтра отправем его курьером.\n\n"
+    draft = (f"Здравствуйте, Анна!\n\nМы правирили ваш заказ {time.time_ns()}. Завтра отправем его курьером.\n\n"
              "С уважением,\nСэм")
     first = check(client, text=draft, language="ru")
     assert sent == [draft + "\n\n"]
@@ -73,8 +74,8 @@ def test_a_new_draft_goes_to_languagetool_as_written_and_an_edit_sends_only_its_
 
 
 def test_a_numbered_list_is_not_read_as_sentences_starting_in_lowercase(client, grammar_ready):
-    """Each item's number ends a "sentence" of its own for our split: sent apart from it, every item
-    was reported for its lowercase start, and again after an edit of the item alone."""
+    """A list item's number is no sentence of its own: split off it, every item went to LanguageTool
+    starting in lowercase and was reported for it, in a new draft and after an edit of the item."""
     draft = (f"Hello Ana,\n\nTo reproduce the problem ({time.time_ns()}), could you please send:\n\n"
              "1. the steps that lead to the error;\n2. what you expected and what happened instead.\n\n"
              "Best regards,\nSam")

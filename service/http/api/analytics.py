@@ -47,7 +47,9 @@ class AnalyticsController(Controller):
         return after
 
     @get("/analytics/learned", sync_to_thread=True, guards=LEAD, responses=errors(*READ, 403, 404))
-    def learned(self, resources: ResourcesDep, principal: PrincipalDep, template_id: int | None = Parameter(default=None, ge=1, le=MAX_ID, description="a positive id"),
+    def learned(self, resources: ResourcesDep, principal: PrincipalDep,
+                # the bounds on the parameter itself: inside ``PathId | None`` Litestar does not apply them
+                template_id: int | None = Parameter(default=None, ge=1, le=MAX_ID, description="a positive id"),
                 language: FromQuery[str | None] = None, include_undone: FromQuery[bool] = False) -> list[dict[str, Any]]:
         """Customers' messages (redacted) that became triggers because an agent sent the template for
         them with little editing."""
