@@ -8,6 +8,7 @@ points); the service converts them to UTF-16 for the wire.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -100,6 +101,9 @@ class CheckContext:
     unavailable: set[str] = field(default_factory=set)
     partial: set[str] = field(default_factory=set)  # checks that ran out of their time budget
     found: list[Finding] = field(default_factory=list)  # what the checks before this one found
+    # Set by a remote check once its request is on its way (``CheckService`` sets it when the check
+    # returns, for checks that never say): the local checks start after it, not before.
+    asked: threading.Event = field(default_factory=threading.Event)
 
 
 class Check(Protocol):

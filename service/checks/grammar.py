@@ -165,6 +165,7 @@ class GrammarCheck:
                         chunk.append(sentences[i])
                         positions.append(len(sent) + sentences[i][0] - first)
                     sent += text[first:_end(sentences[run[-1]])] + "\n\n"
+                context.asked.set()
                 try:
                     matches = self._client.check(sent, language.languagetool, set(disabled))
                 except Exception as exc:  # noqa: BLE001 - LanguageTool down: the other checks still answer

@@ -36,6 +36,9 @@ log = logging.getLogger("tact.check")
 # Threads for the remote checks of concurrent requests (each request starts one); beyond this
 # many at once they queue, as they would at LanguageTool anyway.
 REMOTE_WORKERS = 16
+# How long the local checks wait for the remote ones' requests to be on their way (a remote check
+# busy elsewhere, e.g. behind another user's request, is not waited for longer).
+ASK_WAIT_S = 0.02
 
 
 def utf16_converter(text: str):
@@ -168,12 +171,20 @@ class CheckService:
 
         def run(check: Check) -> list[Finding]:
             t0 = time.perf_counter()
-            found = check.check(text, lang, context)
+            try:
+                found = check.check(text, lang, context)
+            finally:
+                if getattr(check, "remote", False):
+                    context.asked.set()
             timings[f"{check.name}_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             return _without_own(text, found, ignore_words, signature)
 
         remote = [(check, self._remote.submit(run, check)) for check in self.checks if getattr(check, "remote", False)]
         local = [(check, None) for check in self.checks if not getattr(check, "remote", False)]
+        if remote:
+            # The local checks hold the interpreter lock: started first, they kept the request to
+            # LanguageTool waiting for it (3.3 ms of a 1,000-character draft, median of 40).
+            context.asked.wait(ASK_WAIT_S)
         learned = None
         for check, pending in local + remote:
             if pending is not None and learned is None:  # the local work is done: LanguageTool still checks

@@ -178,6 +178,46 @@ def test_a_remote_check_runs_beside_the_local_ones():
         service.close()
 
 
+def test_the_local_checks_wait_for_the_remote_request_to_be_on_its_way():
+    """The local checks hold the interpreter lock: they start once the remote check has asked
+    (``context.asked``), or has returned without asking, never while it is still preparing."""
+    import time
+
+    order = []
+
+    class Remote:
+        name, affects_tone, remote = "remote", False, True
+
+        def __init__(self, asks: bool) -> None:
+            self.asks = asks
+
+        def check(self, text, language, context):
+            time.sleep(0.005)  # splitting the draft, the cache, building the request
+            order.append("asked")
+            if self.asks:
+                context.asked.set()
+                time.sleep(0.01)  # the answer comes back later
+            return []
+
+    class Local:
+        name, affects_tone = "local", False
+
+        def check(self, text, language, context):
+            order.append("local")
+            return []
+
+    languages = load_languages(("en", "ru"))
+    service = CheckService([Local(), Remote(True)], ToneScorer(), languages, LanguageDetector(languages))
+    try:
+        for asks in (True, False):  # without asking (all cached): it returns, and that is enough
+            order.clear()
+            service.checks = [Local(), Remote(asks)]
+            service.check("Hello there, your parcel is on its way.", "en")
+            assert order == ["asked", "local"]
+    finally:
+        service.close()
+
+
 def test_the_kernel_head_predicts_as_scikit_learns_kernel_ridge_and_survives_a_save(tmp_path):
     from sklearn.kernel_ridge import KernelRidge
 
