@@ -169,15 +169,20 @@ def test_ui_goes_through_the_api_validation(client, resources):
     client.post("/ui/login", data={"email": "forms@acme.example", "password": "right password 3", "_csrf_token": token},
                 headers={"Authorization": ""}, follow_redirects=False)
     good = {"title": "UI form", "language": "en", "body": "Hello", "status": "published", "_csrf_token": token}
-    for bad in ({"status": "bogus"}, {"title": "x" * 5000}, {"shortcut": "a b/../c"}, {"language": "xx"}, {"id": "abc"}):
+    for bad in ({"status": "bogus"}, {"title": "x" * 5000}, {"shortcut": "a b/../c"}, {"language": "xx"}, {"id": "abc"},
+                {"id": "99999999999999999999999"}, {"id": "-5"}):
         response = client.post("/ui/templates", data={**good, **bad}, headers={"Authorization": ""}, follow_redirects=False)
         assert 400 <= response.status_code < 500, (bad, response.status_code)
     assert client.get("/api/v1/templates", params={"q": "UI form"}).json() == []
     for url in ("/ui/templates/abc", "/ui/templates/1/history?x=1", "/ui/templates?language=xx"):
         assert client.get(url, headers={"Authorization": ""}).status_code < 500, url
-    revert = client.post("/ui/templates/1/revert", data={"version": "abc", "_csrf_token": token}, headers={"Authorization": ""},
-                         follow_redirects=False)
-    assert 400 <= revert.status_code < 500
+    for version in ("abc", "99999999999999999999999"):  # past the database's range: was a 500
+        revert = client.post("/ui/templates/1/revert", data={"version": version, "_csrf_token": token},
+                             headers={"Authorization": ""}, follow_redirects=False)
+        assert 400 <= revert.status_code < 500, version
+    for body in ({"body": "Hi", "language": ["en"]}, {"body": 5, "language": {"ru": 1}}):  # a list was a 500
+        preview = client.post("/ui/preview", json=body, headers={"Authorization": "", "x-csrftoken": token})
+        assert preview.status_code == 201 and "text" in preview.json(), body
     client.cookies.clear()
 
 

@@ -24,7 +24,7 @@ from service.auth.models import Principal
 from service.checks.base import Example
 from service.checks.schemas import CheckRulesBody
 from service.core.errors import Conflict, TactError, TooManyRequests, Unauthorized
-from service.core.types import KIB, PathId
+from service.core.types import KIB, MAX_ID, PathId
 from service.http.deps import PrincipalDep, ResourcesDep
 from service.http.files import MAX_IMPORT_BYTES, export_response, start_import
 from service.library.schemas import TemplateCreate, TemplateUpdate
@@ -65,10 +65,13 @@ def _lines(text: str) -> list[str]:
 
 
 def _id(value: str | None) -> int | None:
+    """A form's id field as an id: None when it is no number, or none a database row can have
+    (past MAX_ID the database driver overflowed: a 500)."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 class SessionController(Controller):
@@ -164,7 +167,7 @@ class UIController(Controller):
         template_id = _id(raw_id)
         try:
             if raw_id and template_id is None:
-                raise TactError(f"template id {raw_id!r} is not a number")
+                raise TactError(f"template id {raw_id[:40]!r} is not a template's id")
             if template_id is not None:
                 _, after = resources.library.update(template_id, fields_from(fields, TemplateUpdate), principal)
             else:
@@ -179,7 +182,9 @@ class UIController(Controller):
     @post("/preview", sync_to_thread=True, opt={"json": True})
     def preview(self, resources: ResourcesDep, principal: PrincipalDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         """Live preview for the editor: rendered with sample values, lint and the check of the text."""
-        language = data.get("language") if data.get("language") in resources.languages else resources.languages.default.code
+        language = data.get("language")
+        if not isinstance(language, str) or language not in resources.languages:  # a list was a 500
+            language = resources.languages.default.code
         return resources.library.linter.preview(str(data.get("body", "")), language, principal.team_id)
 
     @get("/templates/{template_id:int}/history", sync_to_thread=True)
