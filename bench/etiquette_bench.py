@@ -12,7 +12,7 @@ import numpy as np
 import yaml
 
 from service.checks.base import CheckContext
-from service.checks.etiquette import CATEGORIES, LONG_WORDS, EtiquetteCheck, EtiquetteModel
+from service.checks.etiquette import CATEGORIES, LONG_WORDS, EtiquetteCheck, EtiquetteModel, as_written_in_training
 from service.checks.etiquette_training import jfleg_sentences, languagetool_sentences, ordinary_halves
 from service.checks.placeholders import PlaceholderCheck
 from service.checks.privacy import PrivacyCheck
@@ -62,6 +62,7 @@ def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:
     vectors = SentenceVectors(embedders.get(model.model))
     out = {}
     for name, (sentences, code) in sets.items():
+        sentences = [as_written_in_training(s) for s in sentences]  # as EtiquetteCheck reads them
         if sentences:
             flagged = sum(v is not None for v in model.verdicts(vectors.encode(sentences), sentences, code))
             out[name] = {"n": len(sentences), "false_alarms": flagged / len(sentences)}
@@ -69,6 +70,61 @@ def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:
 
 
 VOICES = ("formal", "chat, typos", "long, emotional", "understated", "plain / non-native")
+
+# Misspellings for the "typed in a hurry" table, of other kinds than the keyboard slips training
+# adds (``etiquette_training.noisy_sentence``): a vowel left out, a letter spelt as it sounds, two
+# words run together; then lowercase and no final stop or commas, half the time each.
+_SOUNDS = {"en": (("ea", "ee"), ("ou", "o"), ("ph", "f"), ("ck", "k"), ("ie", "ei"), ("ss", "s"), ("ll", "l"), ("tt", "t")),
+           "ru": (("о", "а"), ("е", "и"), ("ться", "тся"), ("тся", "ться"), ("ё", "е"), ("сч", "щ"), ("нн", "н"), ("я", "е"))}
+_VOWELS = {"en": "aeiou", "ru": "аеиоуыэюя"}
+
+
+def misspelt(sentence: str, code: str, rng) -> str:
+    words = sentence.split(" ")
+    for _ in range(rng.choice((1, 2))):
+        n = rng.randrange(len(words))
+        word, kind = words[n], rng.choice(("vowel", "sound", "join"))
+        if kind == "vowel":
+            inner = [i for i in range(1, len(word) - 1) if word[i].lower() in _VOWELS.get(code, "aeiou")]
+            if inner:
+                i = rng.choice(inner)
+                words[n] = word[:i] + word[i + 1:]
+        elif kind == "sound":
+            pairs = [(a, b) for a, b in _SOUNDS.get(code, ()) if a in word]
+            if pairs:
+                a, b = rng.choice(pairs)
+                words[n] = word.replace(a, b, 1)
+        elif n + 1 < len(words) and words[n][-1:].isalpha():
+            words[n:n + 2] = [words[n] + words[n + 1]]
+    out = " ".join(words)
+    if rng.random() < 0.5:
+        out = out.lower()
+    if rng.random() < 0.5:
+        out = out.rstrip(".!").replace(",", "")
+    return out
+
+
+def run_hurried(embedders, copies: int = 3, seed: int = 2026) -> dict:
+    """The evaluation sentences (``eval_<code>.yaml``) as typed in a hurry: ``copies`` misspelt
+    versions of each (``misspelt``, fixed seed), never trained on. Recall over the violating
+    ones, false alarms over the clean and neutral ones, beside the same sentences as written."""
+    import random
+
+    languages = load_languages(("en", "ru"))
+    model = EtiquetteModel.load()
+    rules = [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
+    checks = rules + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]
+    rng = random.Random(seed)
+    out = {}
+    for code in ("en", "ru"):
+        data = yaml.safe_load((EVAL / f"eval_{code}.yaml").read_text(encoding="utf-8"))
+        language = languages.get(code)
+        for kind, wanted in (("violations (recall)", False), ("clean and neutral (false alarms)", True)):
+            sentences = [s for category, items in data.items() if (category in CLEAN_SETS) == wanted for s in items]
+            hurried = [misspelt(s, code, rng) for s in sentences for _ in range(copies)]
+            out[code, kind] = {"n": len(sentences), "written": float(np.mean([_caught(checks, s, language) for s in sentences])),
+                               "hurried": float(np.mean([_caught(checks, s, language) for s in hurried]))}
+    return out
 
 
 def run(embedders, name: str = "eval", base_too: bool = False) -> dict:
@@ -159,6 +215,15 @@ def report_long(result: dict) -> list[str]:
              "| language | sentences | rules only | rules + learned | base model only |", "|---|---|---|---|---|"]
     for code, rows in result.items():
         lines += _rows(code, rows, ["all violations", *CATEGORIES, *CLEAN_SETS])
+    return lines + [""]
+
+
+def report_hurried(result: dict) -> list[str]:
+    lines = ["The same evaluation sentences typed in a hurry (`etiquette_bench.misspelt`: three misspelt copies of each, "
+             "a vowel left out, a letter spelt as it sounds, two words run together, often lowercase without the final stop "
+             "or commas; other slips than the ones training adds), rules + learned:", "",
+             "| language | sentences | as written | typed in a hurry |", "|---|---|---|---|"]
+    lines += [f"| {code} {kind} | {r['n']} | {r['written']:.3f} | **{r['hurried']:.3f}** |" for (code, kind), r in result.items()]
     return lines + [""]
 
 

@@ -205,6 +205,16 @@ class PairwiseSVM:
                    int(data[f"{prefix}classes"]))
 
 
+def as_written_in_training(sentence: str) -> str:
+    """The sentence ending in a full stop when it ends in a letter or digit: the training sentences
+    all end in punctuation (clean ones 100 %, violations 97-99 %), and without the stop the vector
+    model read a violation as cleaner (mean P(clean) on the held-out violations EN 0.086 → 0.172
+    with the stop and commas gone; recall 0.944 → 0.852 without the stop alone) — where chat-style
+    drafts leave it out."""
+    stripped = sentence.rstrip()
+    return stripped + "." if stripped[-1:].isalnum() else sentence
+
+
 def is_long(sentence: str, words: int = LONG_WORDS) -> bool:
     return len(sentence.split()) >= words
 
@@ -346,7 +356,7 @@ class EtiquetteCheck:
         todo = [(o, s) for o, s in sentences if not any(a < o + len(s) and o < b for a, b in explained)]
         if not todo:
             return []
-        texts = [s for _, s in todo]
+        texts = [as_written_in_training(s) for _, s in todo]
         vectors = self._vectors.encode(texts)
         verdicts = self._model.verdicts(vectors, texts, language.code)
         if context.rules.never_say or context.rules.fine or context.rules.competitors:
@@ -367,8 +377,8 @@ class EtiquetteCheck:
         return out
 
     def _team_verdicts(self, vectors: np.ndarray, texts: list[str], verdicts: list, rules) -> list:
-        never = self._vectors.encode([e.text for e in rules.never_say]) if rules.never_say else None
-        fine = self._vectors.encode([e.text for e in rules.fine]) if rules.fine else None
+        never = self._vectors.encode([as_written_in_training(e.text) for e in rules.never_say]) if rules.never_say else None
+        fine = self._vectors.encode([as_written_in_training(e.text) for e in rules.fine]) if rules.fine else None
         clean = self._model.probabilities(vectors, texts)[:, self._model.clean] if rules.competitors else None
         names = [re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)", re.I) for n in rules.competitors]
         out = []

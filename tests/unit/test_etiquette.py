@@ -83,7 +83,7 @@ def test_the_vector_model_predicts_as_scikit_learns_svm():
         assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
 
 
-@pytest.mark.parametrize("code,text,category", [
+CATEGORY_SENTENCES = [
     ("en", "Frankly the folks running our billing dept are hopeless.", "MANAGEMENT"),
     ("en", "Our managment realy is clueless, dont blame me", "MANAGEMENT"),
     ("en", "You'll find the rival brand handles returns way better than us.", "COMPETITOR"),
@@ -104,11 +104,30 @@ def test_the_vector_model_predicts_as_scikit_learns_svm():
     ("ru", "Другая клиентка, Ольга Смирнова, тоже лишилась денег.", "CONFIDENTIAL"),
     ("ru", "Даю стопроцентную гарантию, что больше не сломается.", "PROMISE"),
     ("ru", "О, опять вы и опять тот же вопрос, как неожиданно.", "SARCASM"),
-])
+]
+
+
+@pytest.mark.parametrize("code,text,category", CATEGORY_SENTENCES)
 def test_each_category_in_both_languages(etiquette, code, text, category):
     rules = flagged(etiquette, text, code)
     assert rules, f"not flagged: {text}"
     assert any(r.startswith("ETIQUETTE_") for r in rules)
+
+
+@pytest.mark.parametrize("code,text", [
+    ("en", "Well, best of luck sorting that out"), ("en", "How kind of you to write back at last"),
+    ("en", "Sorry for the wait, or whatever"), ("en", "Not really my problem, to be fair"),
+    ("en", "Take it up with the courier yourself"), ("en", "We never said that, you misread it"),
+    ("ru", "Ну, удачи вам с этим разобраться"), ("ru", "Как мило, что вы наконец ответили"),
+    ("ru", "Это, если честно, не моя проблема"), ("ru", "С курьером разбирайтесь сами"),
+])
+def test_a_draft_without_its_final_stop_reads_as_with_it(etiquette, code, text):
+    """Chat-style drafts leave out the last full stop. Every training sentence has one, and without
+    it the vector model read violations as cleaner: held-out recall 0.944 → 0.852 (EN), 0.926 →
+    0.833 (RU); "Sorry for the wait, or whatever" passed."""
+    caught = flagged(etiquette, text, code)
+    assert caught == flagged(etiquette, text + ".", code)
+    assert any(r.startswith("ETIQUETTE_") for r in caught), f"not flagged: {text}"
 
 
 @pytest.mark.parametrize("code,text", [
