@@ -121,6 +121,23 @@ def test_zip_bombs_and_traversal_are_reported_not_expanded(client, resources):
                           if t["team_id"] is not None}
 
 
+def test_yaml_aliases_in_front_matter_are_refused_not_expanded(client, resources):
+    """A "billion laughs": nine levels of aliases nine wide are 9^10 strings from 420 bytes. Read
+    with aliases, the trigger alone would be gigabytes; the file is reported instead."""
+    lead = token_for(resources, "lead", "imports-g")
+    lines = ['---', 'title: Laughs', 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    laughs = "\n".join(lines + ["triggers: [*l9]", "---", "Hello"])
+    assert len(laughs) < 700
+    started = time.monotonic()
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "files"},
+                      content=_zip([("en/fine.md", GOOD), ("en/laughs.md", laughs)])).json()
+    job = wait(client, lead, job["id"], seconds=60)
+    problems = {p["file"]: p["message"] for p in job["result"]["problems"]}
+    assert job["status"] == "failed" and "aliases" in problems["en/laughs.md"]
+    assert time.monotonic() - started < 30
+
+
 def test_hostile_json_exports(client, resources):
     lead = token_for(resources, "lead", "imports-f")
     surrogate = b'{"macros": [{"title": "x", "actions": [{"field": "comment_value", "value": "\\ud800 hi"}]}]}'
