@@ -125,17 +125,27 @@ def read_zip(data: bytes, languages, renderer, team_id: int | None) -> tuple[lis
 
 
 def read_csv(text: str) -> list[ImportItem]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"title", "language", "body"} <= set(reader.fieldnames):
+    """Rows as import items. A file the csv module cannot read (a field over its 131,072-character
+    limit, a stray quote) is a ValidationFailed naming the row, not a 500; old-Mac line ends (CR
+    alone) read as any other (``newline=""``: the csv module splits lines itself)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        columns = reader.fieldnames
+    except csv.Error as exc:
+        raise ValidationFailed(f"CSV header: {exc}") from None
+    if not columns or not {"title", "language", "body"} <= set(columns):
         raise ValidationFailed("CSV needs at least the columns title, language, body")
-    items = []
-    for n, row in enumerate(reader, 2):  # row 1 is the header
-        items.append(ImportItem({"title": row.get("title") or "", "language": row.get("language") or "",
-                                 "body": row.get("body") or "",
-                                 "triggers": [t for t in (row.get("triggers") or "").splitlines() if t.strip()],
-                                 "tags": [t for t in (row.get("tags") or "").split(",") if t.strip()],
-                                 "shortcut": row.get("shortcut") or None, "status": row.get("status") or "published",
-                                 "translation_group": row.get("translation_group") or None}, label=f"row {n}"))
+    items, n = [], 1
+    try:
+        for n, row in enumerate(reader, 2):  # row 1 is the header
+            items.append(ImportItem({"title": row.get("title") or "", "language": row.get("language") or "",
+                                     "body": row.get("body") or "",
+                                     "triggers": [t for t in (row.get("triggers") or "").splitlines() if t.strip()],
+                                     "tags": [t for t in (row.get("tags") or "").split(",") if t.strip()],
+                                     "shortcut": row.get("shortcut") or None, "status": row.get("status") or "published",
+                                     "translation_group": row.get("translation_group") or None}, label=f"row {n}"))
+    except csv.Error as exc:
+        raise ValidationFailed(f"CSV row {n + 1}: {exc}") from None
     return items
 
 

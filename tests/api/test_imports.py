@@ -138,6 +138,21 @@ def test_yaml_aliases_in_front_matter_are_refused_not_expanded(client, resources
     assert time.monotonic() - started < 30
 
 
+def test_a_csv_the_csv_module_cannot_read_is_a_4xx_and_cr_line_ends_are_read(client, resources):
+    """Both were 500s: a field over the csv module's 131,072-character limit, and lines ending in
+    CR alone (old Mac exports)."""
+    lead = token_for(resources, "lead", "imports-h")
+    head = "title,language,body,triggers\n"
+    huge = (head + 'Huge,en,"' + "x" * 200_000 + '",a\n').encode()
+    for path in ("/api/v1/imports", "/api/v1/import"):
+        refused = client.post(path, headers=lead, params={"format": "csv"}, content=huge)
+        assert refused.status_code == 422 and "row 2" in refused.json()["message"], refused.text[:200]
+    cr = "title,language,body,triggers\rCarriage,en,Hello from an old export,where is it\r".encode()
+    job = client.post("/api/v1/imports", headers=lead, params={"format": "csv"}, content=cr).json()
+    assert wait(client, lead, job["id"])["status"] == "done"
+    assert "Carriage" in {t["title"] for t in client.get("/api/v1/templates", headers=lead, params={"limit": 1000}).json()}
+
+
 def test_hostile_json_exports(client, resources):
     lead = token_for(resources, "lead", "imports-f")
     surrogate = b'{"macros": [{"title": "x", "actions": [{"field": "comment_value", "value": "\\ud800 hi"}]}]}'
