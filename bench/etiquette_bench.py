@@ -25,6 +25,11 @@ EVAL = Path(__file__).resolve().parent / "etiquette"
 CLEAN_SETS = ("clean", "neutral")
 
 
+def _rules() -> list:
+    """The rule-based checks the learned one is measured beside."""
+    return [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
+
+
 def _caught(checks, text: str, language) -> bool:
     context = CheckContext()
     for check in checks:
@@ -71,9 +76,9 @@ def ordinary(embedders, evaldata: Path, lt_lib: Path) -> dict:
 
 VOICES = ("formal", "chat, typos", "long, emotional", "understated", "plain / non-native")
 
-# Misspellings for the "typed in a hurry" table, of other kinds than the keyboard slips training
-# adds (``etiquette_training.noisy_sentence``): a vowel left out, a letter spelt as it sounds, two
-# words run together; then lowercase and no final stop or commas, half the time each.
+# Misspellings for the "typed in a hurry" table (training adds none): a vowel left out, a letter
+# spelt as it sounds, two words run together; then lowercase and no final stop or commas, half
+# the time each.
 _SOUNDS = {"en": (("ea", "ee"), ("ou", "o"), ("ph", "f"), ("ck", "k"), ("ie", "ei"), ("ss", "s"), ("ll", "l"), ("tt", "t")),
            "ru": (("о", "а"), ("е", "и"), ("ться", "тся"), ("тся", "ться"), ("ё", "е"), ("сч", "щ"), ("нн", "н"), ("я", "е"))}
 _VOWELS = {"en": "aeiou", "ru": "аеиоуыэюя"}
@@ -112,8 +117,7 @@ def run_hurried(embedders, copies: int = 3, seed: int = 2026) -> dict:
 
     languages = load_languages(("en", "ru"))
     model = EtiquetteModel.load()
-    rules = [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
-    checks = rules + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]
+    checks = _rules() + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]
     rng = random.Random(seed)
     out = {}
     for code in ("en", "ru"):
@@ -134,7 +138,7 @@ def run(embedders, name: str = "eval", base_too: bool = False) -> dict:
     long-sentence model (kind ``base``)."""
     languages = load_languages(("en", "ru"))
     model = EtiquetteModel.load()
-    rules = [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
+    rules = _rules()
     vectors = SentenceVectors(embedders.get(model.model))
     kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(vectors, model)]}
     if base_too:
