@@ -12,6 +12,27 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 EVALDATA = ROOT.parent / "shared" / "evaldata"
 ADMIN = "test-admin-token"
+POSTGRES = os.environ.get("TACT_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def postgres_database():
+    """A database of its own on the PostgreSQL server CI starts (``.ci/run``), dropped afterwards;
+    skipped without one."""
+    if not POSTGRES:
+        pytest.skip("TACT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"tact_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

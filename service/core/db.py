@@ -18,6 +18,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from service.core.errors import ValidationFailed
+from service.core.types import holds_nul
+
 log = logging.getLogger("tact.db")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -68,6 +71,7 @@ class Database:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
+        sa.event.listen(self.engine, "before_cursor_execute", _refuse_nul)
         if migrate:
             self.migrate()
 
@@ -176,6 +180,19 @@ class Listener:
             except Exception:  # noqa: BLE001
                 pass
             self._conn = None
+
+
+class TextNotStorable(ValidationFailed):
+    pass
+
+
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
+    """PostgreSQL cannot store U+0000 in text (the driver raised DataError: a 500 for a template
+    title, a search query or an import job's id with %00 in it) and SQLite would: every write and
+    query refuses it alike, whatever route or import it came through. The HTTP layer refuses it
+    earlier with the field it came in; this is the line nothing passes."""
+    if holds_nul(parameters):
+        raise TextNotStorable("text cannot contain the NUL character (U+0000)")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,7 +1,8 @@
 """Strict JSON decoding for anything a client sends (request bodies, imported exports).
 
 Not UTF-8, a lone UTF-16 surrogate (``"\\ud800"``, which no database or LanguageTool can store or
-read), or nesting deeper than a bound: the client's mistake, a 400 with a message, never a 500
+read), a NUL character (``"\\u0000"``, which PostgreSQL cannot store in text), or nesting deeper
+than a bound: the client's mistake, a 400 with a message, never a 500
 somewhere downstream.
 """
 
@@ -15,8 +16,8 @@ import msgspec
 from service.core.errors import TactError
 
 MAX_DEPTH = 32
-# A \\u escape of a surrogate: only then can a decoded string hold one.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# A \\u escape of a surrogate or of NUL: only then can a decoded string hold one.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 
 
 class BadJson(TactError):
@@ -24,18 +25,20 @@ class BadJson(TactError):
     code = "bad_request"
 
 
-def _check(value: Any, max_depth: int, surrogates: bool, depth: int = 0) -> None:
+def _check(value: Any, max_depth: int, suspect: bool, depth: int = 0) -> None:
     if depth > max_depth:
         raise BadJson(f"the JSON is nested deeper than {max_depth} levels")
     if isinstance(value, dict):
         for key, item in value.items():
-            if surrogates:
-                _check(key, max_depth, surrogates, depth + 1)
-            _check(item, max_depth, surrogates, depth + 1)
+            if suspect:
+                _check(key, max_depth, suspect, depth + 1)
+            _check(item, max_depth, suspect, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            _check(item, max_depth, surrogates, depth + 1)
-    elif surrogates and isinstance(value, str):
+            _check(item, max_depth, suspect, depth + 1)
+    elif suspect and isinstance(value, str):
+        if "\x00" in value:
+            raise BadJson("the JSON has a NUL character (\\u0000) in a string; text cannot hold one")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
@@ -51,5 +54,5 @@ def decode_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
         raise BadJson(f"not valid JSON: {exc}") from None
     except RecursionError:
         raise BadJson(f"the JSON is nested deeper than {max_depth} levels") from None
-    _check(value, max_depth, surrogates=bool(_SURROGATE_ESCAPE.search(raw or b"")))
+    _check(value, max_depth, suspect=bool(_SUSPECT_ESCAPE.search(raw or b"")))
     return value

@@ -21,7 +21,7 @@ from service.http.api import api_router, health
 from service.http.deps import DEPENDENCIES
 from service.http.errors import HANDLERS
 from service.http.openapi import describe_downloads
-from service.http.requests import TactRequest
+from service.http.requests import TactRequest, refuse_nul
 from service.http.ui import template_config, ui_handlers
 
 log = logging.getLogger("tact.app")
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config,
         request_max_body_size=1 * MIB,  # web UI forms; the API's routes set their own
         request_class=TactRequest,
+        before_request=refuse_nul,
         debug=False,
         logging_config=None,  # core.logs owns logging: JSON lines
     )

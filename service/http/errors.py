@@ -8,7 +8,7 @@ import logging
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from service.core.errors import SignInRequired, TactError, TooManyRequests
 
@@ -46,10 +46,18 @@ def integrity_error(request: Request, exc: IntegrityError) -> Response:
     return _error(409, "conflict", "the change conflicts with the current data and was not applied; try again")
 
 
+def data_error(request: Request, exc: DataError) -> Response:
+    """A value the database refuses (a number past its column's range, text it cannot encode) that
+    validation did not foresee: the client's value, so a 400; nothing was written."""
+    log.warning("value refused by the database", extra={"path": request.url.path, "error": type(exc.orig).__name__})
+    return _error(400, "bad_request", "a value in the request cannot be stored; nothing was changed")
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return _error(500, "internal_error", "internal error; the request was not applied")
 
 
 HANDLERS = {TactError: tact_error, ValidationException: validation_error, HTTPException: http_error,
-            IntegrityError: integrity_error, Exception: internal_error}
+            IntegrityError: integrity_error, DataError: data_error,
+            Exception: internal_error}

@@ -15,6 +15,7 @@ import yaml
 from service.auth.models import Principal
 from service.core.errors import ValidationFailed
 from service.core.jsonbody import decode_json
+from service.core.types import holds_nul
 from service.languages.detect import LanguageDetector
 from service.library.importer import Problems, folder_items
 from service.library.rendering import plain_text
@@ -207,7 +208,17 @@ EXPORTS = {"files": ("application/zip", "tact-responses.zip"), "csv": ("text/csv
 def read_file(library: TemplateService, detector: LanguageDetector, principal: Principal, format: str,
               raw: bytes) -> tuple[list[ImportItem], Problems]:
     """An uploaded file in one of ``FORMATS`` as import items (and its files' problems); a file
-    that cannot be read at all is a ValidationFailed."""
+    that cannot be read at all is a ValidationFailed. A template whose text holds a NUL character
+    is a problem of its own file or row (the database would refuse the whole batch for it)."""
+    items, problems = _read_file(library, detector, principal, format, raw)
+    kept = [item for item in items if not holds_nul(item.fields)]
+    problems = problems + [(item.label, "holds a NUL character (U+0000); text cannot hold one")
+                           for item in items if holds_nul(item.fields)]
+    return kept, problems
+
+
+def _read_file(library: TemplateService, detector: LanguageDetector, principal: Principal, format: str,
+               raw: bytes) -> tuple[list[ImportItem], Problems]:
     if not raw:
         raise ValidationFailed("the file is empty: send the file itself")
     if format == "files":

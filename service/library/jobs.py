@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from service.auth.models import Principal
 from service.auth.policy import POLICY
 from service.core.db import Database, aware, dumps, loads, metadata, timestamp, utcnow
-from service.core.errors import Conflict, NotFound
+from service.core.errors import Conflict, NotFound, TactError
 from service.library.formats import report
 from service.library.service import Cancelled, ImportItem, ImportResult, TemplateService
 
@@ -123,6 +123,9 @@ class ImportJobs:
             job_id, items, principal = task
             try:
                 self._execute(job_id, items, principal)
+            except TactError as exc:  # a value the checks before the write did not foresee: the file's
+                log.warning("import refused", extra={"job": job_id, "error": type(exc).__name__})
+                self._update(job_id, status="failed", phase="finished", error=exc.message, finished_at=utcnow())
             except Exception as exc:  # noqa: BLE001 - the job fails, the worker goes on
                 log.exception("import failed", extra={"job": job_id})
                 self._update(job_id, status="failed", phase="finished", error=f"internal error: {type(exc).__name__}",

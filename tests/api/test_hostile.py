@@ -1,9 +1,14 @@
 """A hostile client: malformed bytes, deep nesting, huge ids and bodies, template bombs. Each gets a
 4xx with a message, never a 5xx, and the service keeps answering others."""
 
+import io
+import json
 import time
+import zipfile
 
 import pytest
+
+from tests.conftest import token_for
 
 BIG_ID = 2**63
 
@@ -102,3 +107,28 @@ def test_a_template_for_a_team_that_does_not_exist_is_refused(client):
     response = client.post("/api/v1/templates", json={"title": "x", "language": "en", "body": "Hello", "team_id": 2390})
     assert_4xx(response, 422)
     assert "no team 2390" in response.json()["message"]
+
+
+def test_nul_characters_are_refused_wherever_they_come_in(client, resources):
+    """PostgreSQL cannot store U+0000 in text: a template title, a search query or an import job's id
+    holding one was a 500 there (SQLite stored it). Every way in refuses it alike, on either engine."""
+    nul = "a\u0000b"
+    for path, body in (("/api/v1/templates", {"title": nul, "language": "en", "body": "Hi", "triggers": ["x"]}),
+                       ("/api/v1/templates", {"title": "T", "language": "en", "body": "Hi", "triggers": [nul]}),
+                       ("/api/v1/suggest", {"message": nul}), ("/api/v1/check", {"text": nul})):
+        assert_4xx(client.post(path, json=body), 400)
+    assert_4xx(client.put("/api/v1/check/rules", json={"competitors": [nul]}), 400)
+    assert_4xx(client.get("/api/v1/templates", params={"q": nul}), 400)
+    assert_4xx(client.get("/api/v1/imports/a%00b"), 400)
+    assert client.get("/api/v1/templates", params={"q": "a\\u0000b"}).status_code == 200  # its text, not a NUL
+    lead = token_for(resources, "lead", "nul-imports")
+    md = "---\ntitle: Nul body\ntriggers:\n  - where is the parcel with a nul\n---\nHello \x00 there\n"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("en/nul-body.md", md)
+    for raw, format, label in ((archive.getvalue(), "files", "en/nul-body.md"),
+                               (b"title,language,body,triggers\nNul\x00,en,Hi,a nul row\n", "csv", "row 2")):
+        result = client.post("/api/v1/import", headers=lead, params={"format": format}, content=raw).json()
+        assert result["created"] == [] and result["problems"][0]["file"] == label and "NUL" in result["problems"][0]["message"]
+    zendesk = json.dumps({"macros": [{"title": nul, "actions": [{"field": "comment_value", "value": "hi"}]}]})
+    assert_4xx(client.post("/api/v1/imports", headers=lead, params={"format": "zendesk"}, content=zendesk.encode()), 400)

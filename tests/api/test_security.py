@@ -170,7 +170,7 @@ def test_ui_goes_through_the_api_validation(client, resources):
                 headers={"Authorization": ""}, follow_redirects=False)
     good = {"title": "UI form", "language": "en", "body": "Hello", "status": "published", "_csrf_token": token}
     for bad in ({"status": "bogus"}, {"title": "x" * 5000}, {"shortcut": "a b/../c"}, {"language": "xx"}, {"id": "abc"},
-                {"id": "99999999999999999999999"}, {"id": "-5"}):
+                {"id": "99999999999999999999999"}, {"id": "-5"}, {"title": "nul \x00 title"}):
         response = client.post("/ui/templates", data={**good, **bad}, headers={"Authorization": ""}, follow_redirects=False)
         assert 400 <= response.status_code < 500, (bad, response.status_code)
     assert client.get("/api/v1/templates", params={"q": "UI form"}).json() == []

@@ -4,35 +4,21 @@ the others' suggestions."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from bench.replica_bench import H, TOKEN, lag, top_suggestion, writers
 from tests.servers import start_server
-
-POSTGRES = os.environ.get("TACT_TEST_POSTGRES_URL")
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def database():
-    if not POSTGRES:
-        pytest.skip("TACT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
-    name = f"tact_replicas_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    yield POSTGRES.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+def database(postgres_database):
+    return postgres_database
 
 
 def test_three_replicas_start_together_and_share_one_library(database, tmp_path):

@@ -8,7 +8,7 @@ from service.auth.models import Principal
 from service.auth.service import TokenService
 from service.auth.storage import AuthStorage
 from service.core.db import Database, metadata
-from service.core.errors import Conflict
+from service.core.errors import Conflict, ValidationFailed
 from service.core.settings import Settings
 from service.core.wiring import open_library
 from service.library.schemas import TemplateCreate, TemplateUpdate
@@ -48,6 +48,17 @@ def test_repository_round_trip(db):
         repo.create(TemplateCreate(title="Other", language="ru", body="x", shortcut="hi"), ADMIN)
     repo.delete(t.id, ADMIN)
     assert repo.count() == 0 and repo.list() == []
+
+
+def test_text_holding_nul_is_refused_alike_on_both_engines(db):
+    """PostgreSQL cannot store U+0000 (its driver raised a DataError: a 500); SQLite would. The
+    storage layer refuses it on both with a ValidationFailed, whichever way it came."""
+    repo = open_library(Settings(), db)
+    with pytest.raises(ValidationFailed, match="NUL"):
+        repo.create(TemplateCreate(title="Nul \x00 title", language="en", body="Hi"), ADMIN)
+    with pytest.raises(ValidationFailed, match="NUL"):
+        repo.list(q="a\x00b")
+    assert repo.count() == 0
 
 
 def test_tokens(db):
