@@ -79,6 +79,10 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_ENTRY_BYTES = 1 * 1024 * 1024
 MAX_ZIP_TOTAL = 64 * 1024 * 1024
 MAX_RATIO = 100
+# A member's path becomes the template's source key (a 300-character column, with "import:team…:"
+# before it) and a file on disk while it is read (255 bytes a name on Linux): longer was a 500.
+MAX_PATH_CHARS = 250
+MAX_NAME_BYTES = 255
 
 
 def _safe_name(name: str) -> bool:
@@ -107,6 +111,11 @@ def read_zip(data: bytes, languages, renderer, team_id: int | None) -> tuple[lis
                     continue
                 if not member.filename.endswith(".md"):
                     continue  # READMEs, pictures: not templates
+                if len(member.filename) > MAX_PATH_CHARS or \
+                        any(len(part.encode()) > MAX_NAME_BYTES for part in member.filename.split("/")):
+                    problems.append((member.filename[:80] + "…", f"a path longer than {MAX_PATH_CHARS} characters, or a "
+                                     f"name longer than {MAX_NAME_BYTES} bytes; refused"))
+                    continue
                 if member.file_size > MAX_ENTRY_BYTES:
                     problems.append((member.filename, f"{member.file_size} bytes; a template file is at most {MAX_ENTRY_BYTES}"))
                     continue
@@ -119,8 +128,12 @@ def read_zip(data: bytes, languages, renderer, team_id: int | None) -> tuple[lis
                     problems.append((member.filename, f"larger than {MAX_ENTRY_BYTES} bytes"))
                     continue
                 target = root / member.filename
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+                except OSError as exc:  # "en/a.md" beside "en/a.md/b.md": a file and a folder of one name
+                    problems.append((member.filename, f"cannot be unpacked beside the archive's other files "
+                                                      f"({exc.strerror or type(exc).__name__})"))
             items, found = folder_items(root, languages, renderer, team_id, key_prefix="import:")
         return items, problems + found
 

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DataError
 
 from service.auth.models import Principal
 from service.auth.policy import POLICY
@@ -123,9 +124,10 @@ class ImportJobs:
             job_id, items, principal = task
             try:
                 self._execute(job_id, items, principal)
-            except TactError as exc:  # a value the checks before the write did not foresee: the file's
+            except (TactError, DataError) as exc:  # a value the checks before the write did not foresee
                 log.warning("import refused", extra={"job": job_id, "error": type(exc).__name__})
-                self._update(job_id, status="failed", phase="finished", error=exc.message, finished_at=utcnow())
+                reason = exc.message if isinstance(exc, TactError) else "a value in the file cannot be stored"
+                self._update(job_id, status="failed", phase="finished", error=reason, finished_at=utcnow())
             except Exception as exc:  # noqa: BLE001 - the job fails, the worker goes on
                 log.exception("import failed", extra={"job": job_id})
                 self._update(job_id, status="failed", phase="finished", error=f"internal error: {type(exc).__name__}",
