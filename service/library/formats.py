@@ -9,6 +9,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
@@ -180,16 +181,25 @@ def _records(raw: bytes, key: str, expected: str) -> list[dict]:
     return records
 
 
+def _text(value: Any) -> str:
+    """An exported field as text. Zendesk gives a comment as a string or as [channel, text]; what a
+    broken or hostile file holds instead (numbers, objects, an empty list: each was a 500) is read
+    as its plain string, or as nothing."""
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+
+
 def read_zendesk(raw: bytes, detector: LanguageDetector) -> list[ImportItem]:
     macros = _records(raw, "macros", "Zendesk's macros export: {\"macros\": [...]}")
     items = []
     for n, macro in enumerate(macros, 1):
-        actions = {a.get("field"): a.get("value") for a in macro.get("actions", []) if isinstance(a, dict)}
+        listed = macro.get("actions")
+        actions = {a["field"]: _text(a.get("value")) for a in (listed if isinstance(listed, list) else [])
+                   if isinstance(a, dict) and isinstance(a.get("field"), str)}
         body = actions.get("comment_value") or _strip_html(actions.get("comment_value_html") or "")
-        if isinstance(body, list):
-            body = body[-1]
-        body = map_variables(str(body or ""), ZENDESK_VARIABLES)
-        title = str(macro.get("title") or "").replace("::", " / ")
+        body = map_variables(body, ZENDESK_VARIABLES)
+        title = _text(macro.get("title")).replace("::", " / ")
         items.append(ImportItem({"title": title, "language": detector.detect(plain_text(body) or title), "body": body,
                                  "tags": ["zendesk"], "status": "published" if macro.get("active", True) else "draft"},
                                 label=f"macro {n} ({title[:40]})"))
@@ -200,8 +210,8 @@ def read_chatwoot(raw: bytes, detector: LanguageDetector) -> list[ImportItem]:
     responses = _records(raw, "payload", "Chatwoot canned responses: [{\"short_code\": ..., \"content\": ...}]")
     items = []
     for n, item in enumerate(responses, 1):
-        code = str(item.get("short_code") or "").strip()
-        body = map_variables(str(item.get("content") or ""), CHATWOOT_VARIABLES)
+        code = _text(item.get("short_code")).strip()
+        body = map_variables(_text(item.get("content")), CHATWOOT_VARIABLES)
         items.append(ImportItem({"title": code.replace("_", " ").replace("-", " ").capitalize() or body[:40],
                                  "language": detector.detect(plain_text(body) or code),
                                  "body": body, "shortcut": slug(code) or None, "tags": ["chatwoot"]},

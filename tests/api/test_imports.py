@@ -183,3 +183,14 @@ def test_hostile_json_exports(client, resources):
     bad = json.dumps([{"short_code": "x" * 100, "content": "{{ 9**10000000 }}"}]).encode()
     job = client.post("/api/v1/imports", headers=lead, params={"format": "chatwoot"}, content=bad).json()
     assert wait(client, lead, job["id"])["status"] == "failed"
+    # values of the wrong type where Zendesk puts strings: each of these was a 500
+    for actions in ([{"field": {"a": 1}, "value": "Hi"}], [{"field": ["x"], "value": "Hi"}], "not a list",
+                    [{"field": "comment_value_html", "value": True}], [{"field": "comment_value", "value": None}],
+                    [{"field": "comment_value", "value": []}, {"field": "comment_value_html", "value": {"p": 1}}]):
+        macros = json.dumps({"macros": [{"title": "Wrong types", "actions": actions}]}).encode()
+        result = client.post("/api/v1/import", headers=lead, params={"format": "zendesk"}, content=macros)
+        assert 200 <= result.status_code < 500 and result.json()["created"] == [], (actions, result.text[:300])
+    typed = json.dumps({"macros": [{"title": 7, "actions": [{"field": "comment_value", "value": ["channel:all", 42]}]}]})
+    created = client.post("/api/v1/import", headers=lead, params={"format": "zendesk"}, content=typed.encode()).json()
+    assert len(created["created"]) == 1
+    assert client.get(f"/api/v1/templates/{created['created'][0]}", headers=lead).json()["title"] == "7"
