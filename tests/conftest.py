@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,8 @@ ADMIN = "test-admin-token"
 POSTGRES = os.environ.get("TACT_TEST_POSTGRES_URL")
 
 
-@pytest.fixture
-def postgres_database():
-    """A database of its own on the PostgreSQL server CI starts (``.ci/run``), dropped afterwards;
-    skipped without one."""
+@contextmanager
+def _fresh_postgres():
     if not POSTGRES:
         pytest.skip("TACT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
     import uuid
@@ -29,10 +28,20 @@ def postgres_database():
     admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    yield POSTGRES.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_database():
+    """A database of its own on the PostgreSQL server CI starts (``.ci/run``), dropped afterwards;
+    skipped without one."""
+    with _fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +84,33 @@ def client(service_settings):
     with TestClient(app=create_app(service_settings), timeout=120) as test_client:
         test_client.headers["Authorization"] = f"Bearer {ADMIN}"
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres_client(tmp_path_factory):
+    """The service in-process on a PostgreSQL database of its own (grammar off), for the fuzzers:
+    PostgreSQL refuses values SQLite stores (a NUL character was a 500 there and nowhere else)."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from service.core.settings import Settings
+    from service.http.app import create_app
+
+    with _fresh_postgres() as url:
+        settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("pg-data"), bootstrap_token=ADMIN,
+                                     database_url=url, rate_limit_per_minute=0)
+        settings = replace(settings, languagetool=replace(settings.languagetool, enabled=False))
+        with TestClient(app=create_app(settings), timeout=120) as test_client:
+            test_client.headers["Authorization"] = f"Bearer {ADMIN}"
+            yield test_client
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_client(request):
+    """The suite's service, then the same on PostgreSQL where CI provides it: (client, resources)."""
+    chosen = request.getfixturevalue("client" if request.param == "sqlite" else "postgres_client")
+    return chosen, chosen.app.state.resources
 
 
 @pytest.fixture(scope="session")
