@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,6 +136,23 @@ def classifiers_serve(client, timeout: float = 120.0) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("the classifiers did not train")
+
+
+NO_AUTH = {"Authorization": ""}  # the web UI: the session cookie signs in, not the suite's bearer token
+
+
+def csrf_token(client) -> str:
+    """The CSRF token the sign-in page hands out (and sets as a cookie) for the forms."""
+    page = client.get("/ui/login", headers=NO_AUTH)
+    return re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def ui_sign_in(client, email: str, password: str) -> str:
+    """Sign in through the web UI's form; the CSRF token the other forms carry."""
+    token = csrf_token(client)
+    client.post("/ui/login", data={"email": email, "password": password, "_csrf_token": token}, headers=NO_AUTH,
+                follow_redirects=False)
+    return token
 
 
 def token_for(resources, role: str, team: str | None = None, name: str | None = None) -> dict[str, str]:

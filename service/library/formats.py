@@ -234,9 +234,12 @@ def read_file(library: TemplateService, detector: LanguageDetector, principal: P
     that cannot be read at all is a ValidationFailed. A template whose text holds a NUL character
     is a problem of its own file or row (the database would refuse the whole batch for it)."""
     items, problems = _read_file(library, detector, principal, format, raw)
-    kept = [item for item in items if not holds_nul(item.fields)]
-    problems = problems + [(item.label, "holds a NUL character (U+0000); text cannot hold one")
-                           for item in items if holds_nul(item.fields)]
+    kept = []
+    for item in items:
+        if holds_nul(item.fields):
+            problems.append((item.label, "holds a NUL character (U+0000); text cannot hold one"))
+        else:
+            kept.append(item)
     return kept, problems
 
 

@@ -11,15 +11,13 @@ import io
 import json
 import zipfile
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import token_for
+from tests.fuzzing import CHARACTER, CONTROL, SETTINGS, no_5xx
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-CONTROL = st.sampled_from("\x00\x01\x08\x0b\x1b\x7f\u2028\ufeff\u202e")  # what databases and parsers trip on
-TEXT = st.text(CONTROL | st.characters(exclude_categories=("Cs",)), max_size=80)
+TEXT = st.text(CONTROL | CHARACTER, max_size=80)
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=10)
 KEYS = ("title", "language", "triggers", "tags", "shortcut", "status", "translation_group", "x")
@@ -28,12 +26,8 @@ PART = st.sampled_from(["en", "ru", "xx", "a.md", "..", ".", "", "я" * 130, "d"
 NAME = st.lists(PART, min_size=1, max_size=4).map(lambda parts: "/".join(parts) + ".md")
 
 
-def _no_5xx(response) -> None:
-    assert response.status_code < 500, (response.status_code, response.text[:300])
-
-
 def _post(client, lead, format, raw) -> None:
-    _no_5xx(client.post("/api/v1/import", headers=lead, params={"format": format}, content=raw))
+    no_5xx(client.post("/api/v1/import", headers=lead, params={"format": format}, content=raw))
 
 
 @SETTINGS

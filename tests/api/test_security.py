@@ -2,14 +2,13 @@
 revokes, the per-token rate limit, sign-in lockout with the same timing for unknown e-mails, and
 CSRF on the web UI's forms."""
 
-import re
 import statistics
 import time
 
 import pytest
 
 from service.auth.throttle import RateLimiter
-from tests.conftest import token_for
+from tests.conftest import csrf_token, token_for, ui_sign_in
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +127,7 @@ def test_rate_limit_answers_429_with_retry_after(client, resources):
 
 
 def _login(client, email, password, csrf=True):
-    page = client.get("/ui/login", headers={"Authorization": ""})
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    token = csrf_token(client)
     form = {"email": email, "password": password, **({"_csrf_token": token} if csrf else {})}
     started = time.perf_counter()
     response = client.post("/ui/login", data=form, headers={"Authorization": ""}, follow_redirects=False)
@@ -164,10 +162,7 @@ def test_ui_forms_need_the_csrf_token(client, resources):
 
 def test_ui_goes_through_the_api_validation(client, resources):
     resources.users.add("forms@acme.example", "Forms", "lead", "right password 3")
-    page = client.get("/ui/login", headers={"Authorization": ""})
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/ui/login", data={"email": "forms@acme.example", "password": "right password 3", "_csrf_token": token},
-                headers={"Authorization": ""}, follow_redirects=False)
+    token = ui_sign_in(client, "forms@acme.example", "right password 3")
     good = {"title": "UI form", "language": "en", "body": "Hello", "status": "published", "_csrf_token": token}
     for bad in ({"status": "bogus"}, {"title": "x" * 5000}, {"shortcut": "a b/../c"}, {"language": "xx"}, {"id": "abc"},
                 {"id": "99999999999999999999999"}, {"id": "-5"}, {"title": "nul \x00 title"}):

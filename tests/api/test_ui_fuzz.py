@@ -6,22 +6,20 @@ SQLite and, where CI provides it, on PostgreSQL. No answer may be a 5xx."""
 
 from __future__ import annotations
 
-import re
-
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from service.core.errors import Conflict
+from tests.conftest import NO_AUTH, ui_sign_in
+from tests.fuzzing import CHARACTER, CONTROL, SETTINGS, no_5xx
 
-# Text a browser can send (no lone surrogates: they cannot be encoded), with the values that broke
-# something once mixed in.
-CONTROL = st.sampled_from("\x00\x01\x08\x0b\x1b\x7f\u2028\ufeff\u202e")  # what databases and parsers trip on
+# Text a browser can send, with the values that broke something once mixed in.
 SPECIAL = ["", "0", "-1", "2147483648", "99999999999999999999999", "1e309", "nan", "a\x00b", "%00", "\x1b[31m\u202e",
            "{{ 7 * 7 }}", "{% for x in range(10**9) %}x{% endfor %}", "{{ ''.__class__.__mro__ }}", "Привет",
            "en", "ru", "xx", "draft", "published", "deleted", "\r\n" * 50, "x" * 70_000, "a," * 3000, "😀" * 400]
 TEXT = st.one_of(
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
-    st.text(CONTROL | st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20),
+    st.text(CHARACTER, max_size=300),
+    st.text(CONTROL | CHARACTER, min_size=1, max_size=20),
     st.sampled_from(SPECIAL))
 # Ids and versions: numbers of any size first (past 2**31 - 1 the database driver overflowed).
 NUMBER = st.one_of(st.integers().map(str), st.integers(min_value=2**31 - 2, max_value=2**70).map(str), TEXT)
@@ -29,9 +27,6 @@ FIELDS = ("title", "language", "body", "triggers", "tags", "shortcut", "status",
 QUERY_KEYS = ("q", "language", "tag", "message", "job", "format", "lang")
 PAGES = ("/ui/templates", "/ui/templates/new", "/ui/templates/1", "/ui/templates/1/history", "/ui/analytics",
          "/ui/gaps", "/ui/learned", "/ui/rules", "/ui/import-export", "/ui/export")
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-NO_AUTH = {"Authorization": ""}  # the session cookie signs in, not the suite's bearer token
 
 
 def _signed_in(client, resources) -> str:
@@ -41,16 +36,7 @@ def _signed_in(client, resources) -> str:
         resources.users.add("fuzz@acme.example", "Fuzz", "lead", "right password 9", team="ui-fuzzers")
     except Conflict:
         pass  # added by an earlier example
-    page = client.get("/ui/login", headers=NO_AUTH)
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/ui/login", data={"email": "fuzz@acme.example", "password": "right password 9", "_csrf_token": token},
-                headers=NO_AUTH, follow_redirects=False)
-    return token
-
-
-def _no_5xx(response) -> None:
-    assert response.status_code < 500, (response.request.method, str(response.request.url)[:300], response.status_code,
-                                        response.text[:300])
+    return ui_sign_in(client, "fuzz@acme.example", "right password 9")
 
 
 # A form that saves, so that what the generator changes in it reaches the storage and the index
@@ -66,7 +52,7 @@ VALID = {"title": "Fuzzed reply", "language": "en", "body": "Hello, we are on it
 def test_the_template_form(any_client, form):
     client, resources = any_client
     token = _signed_in(client, resources)
-    _no_5xx(client.post("/ui/templates", data={**VALID, **form, "_csrf_token": token}, headers=NO_AUTH,
+    no_5xx(client.post("/ui/templates", data={**VALID, **form, "_csrf_token": token}, headers=NO_AUTH,
                         follow_redirects=False))
 
 
@@ -78,7 +64,7 @@ def test_the_template_form(any_client, form):
 def test_the_other_forms(any_client, form, target):
     client, resources = any_client
     token = _signed_in(client, resources)
-    _no_5xx(client.post(target, data={**form, "_csrf_token": token}, headers=NO_AUTH, follow_redirects=False))
+    no_5xx(client.post(target, data={**form, "_csrf_token": token}, headers=NO_AUTH, follow_redirects=False))
 
 
 @SETTINGS
@@ -88,7 +74,7 @@ def test_the_other_forms(any_client, form, target):
 def test_the_pages_and_their_query_strings(any_client, page, query, mode):
     client, resources = any_client
     _signed_in(client, resources)
-    _no_5xx(client.get(page, params={**query, "mode": mode}, headers=NO_AUTH, follow_redirects=False))
+    no_5xx(client.get(page, params={**query, "mode": mode}, headers=NO_AUTH, follow_redirects=False))
 
 
 @SETTINGS
@@ -99,8 +85,8 @@ def test_the_pages_and_their_query_strings(any_client, page, query, mode):
 def test_the_preview_and_the_upload(any_client, body, upload, format):
     client, resources = any_client
     token = _signed_in(client, resources)
-    _no_5xx(client.post("/ui/preview", json=body, headers={**NO_AUTH, "x-csrftoken": token}))
-    _no_5xx(client.post("/ui/import", data={"format": format, "_csrf_token": token}, files={"file": ("f.zip", upload)},
+    no_5xx(client.post("/ui/preview", json=body, headers={**NO_AUTH, "x-csrftoken": token}))
+    no_5xx(client.post("/ui/import", data={"format": format, "_csrf_token": token}, files={"file": ("f.zip", upload)},
                         headers=NO_AUTH, follow_redirects=False))
 
 
@@ -110,12 +96,12 @@ def test_every_field_and_query_key_with_every_special_value(any_client):
     client, resources = any_client
     token = _signed_in(client, resources)
     for n, (field, value) in enumerate((f, v) for f in (*FIELDS, "id") for v in SPECIAL):
-        _no_5xx(client.post("/ui/templates", data={**VALID, field: value, "_csrf_token": token}, headers=NO_AUTH,
+        no_5xx(client.post("/ui/templates", data={**VALID, field: value, "_csrf_token": token}, headers=NO_AUTH,
                             follow_redirects=False))
         if n % 3 == 0:
-            _no_5xx(client.post("/ui/rules", data={"never_say": value, "fine": value, "competitors": value,
+            no_5xx(client.post("/ui/rules", data={"never_say": value, "fine": value, "competitors": value,
                                                    "_csrf_token": token}, headers=NO_AUTH, follow_redirects=False))
     for n, (key, value) in enumerate((k, v) for k in QUERY_KEYS for v in SPECIAL if len(v) < 2000):
         for mode in ("semantic", "keyword"):
-            _no_5xx(client.get(PAGES[n % len(PAGES)], params={key: value, "mode": mode}, headers=NO_AUTH,
+            no_5xx(client.get(PAGES[n % len(PAGES)], params={key: value, "mode": mode}, headers=NO_AUTH,
                                follow_redirects=False))
