@@ -18,6 +18,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from service.core.errors import TemplateSyntaxInvalid
+from service.core.text import tag_spans
 
 # Documented variables: what the extension and the UI fill in. Others are allowed in a body but
 # flagged by the library validator and the lint on save.
@@ -37,6 +38,9 @@ SAMPLE_VARIABLES = {
 }
 
 MAX_BODY_CHARS = 20_000
+# Jinja parses, and Python compiles what it generates, one call deeper per level of nesting: 200
+# nested brackets, filters or conditions ran out of stack (a 500 before 2026-11-28).
+TOO_DEEP = "the template nests too deeply (brackets, filters, conditions or tags inside one another)"
 COMPILED_CACHE = 2048
 # Limits that keep one template from holding a worker or the memory (measured before them:
 # ``{{ 9**10000000 }}`` held a worker 64 s, ``('a' * 10**9)|length`` took 1 GB).
@@ -223,7 +227,10 @@ class SandboxedRenderer:
                 self._compiled.move_to_end(body)
                 return found
         self.check_syntax(body)  # size, syntax and structure: once per body, then cached compiled
-        template = self._env.from_string(body)
+        try:
+            template = self._env.from_string(body)
+        except (RecursionError, SyntaxError, MemoryError):  # Python's own compiler on what Jinja generated
+            raise TemplateSyntaxInvalid(TOO_DEEP, line=1, column=1) from None
         with self._lock:
             self._compiled[body] = template
             while len(self._compiled) > COMPILED_CACHE:
@@ -235,20 +242,23 @@ class SandboxedRenderer:
             raise TemplateSyntaxInvalid(f"body is longer than {MAX_BODY_CHARS} characters", line=1, column=1)
         try:
             tree = self._env.parse(body)
+            check_structure(tree)
         except TemplateSyntaxError as exc:
             raise TemplateSyntaxInvalid(exc.message or "syntax error", line=exc.lineno or 1,
                                         column=_column(body, exc.lineno)) from None
-        check_structure(tree)
+        except RecursionError:  # Jinja's parser and node walks recurse once per level of nesting
+            raise TemplateSyntaxInvalid(TOO_DEEP, line=1, column=1) from None
 
     def variables(self, body: str) -> list[str]:
         """Dotted names a body reads (``customer.first_name``), in order of first use."""
         try:
             tree = self._env.parse(body)
-        except TemplateSyntaxError:
+            names = list(tree.find_all((nodes.Getattr, nodes.Name)))
+        except (TemplateSyntaxError, RecursionError):
             return []
-        assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        assigned = {n.name for n in names if isinstance(n, nodes.Name) and n.ctx in ("store", "param")}
         found: list[str] = []
-        for node in tree.find_all((nodes.Getattr, nodes.Name)):
+        for node in names:
             path = _dotted(node)
             if not path or path.split(".")[0] in assigned:
                 continue
@@ -302,12 +312,14 @@ def _column(body: str, lineno: int | None) -> int:
     return (match.start() + 1) if match else 1
 
 
-_TAGS = re.compile(r"\{[{%#].*?[}%#]\}", re.S)
-
-
 def plain_text(body: str) -> str:
     """A body's words without its Jinja tags: what it says, not how it is filled."""
-    return " ".join(_TAGS.sub(" ", body).split())
+    parts, last = [], 0
+    for start, end in tag_spans(body):
+        parts.append(body[last:start])
+        last = end
+    parts.append(body[last:])
+    return " ".join(" ".join(parts).split())
 
 
 def _tidy(text: str) -> str:

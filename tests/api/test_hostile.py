@@ -1,6 +1,7 @@
 """A hostile client: malformed bytes, deep nesting, huge ids and bodies, template bombs. Each gets a
 4xx with a message, never a 5xx, and the service keeps answering others."""
 
+import csv
 import io
 import json
 import time
@@ -86,6 +87,27 @@ def test_template_bombs_are_refused_on_save_quickly(client, body):
     response = client.post("/api/v1/templates", json={"title": "bomb", "language": "en", "body": body})
     assert_4xx(response, 422)
     assert time.perf_counter() - started < 5
+
+
+DEEP = {"brackets": "{{" + "(" * 400 + "x" + ")" * 400 + "}}", "filters": "{{ x" + "|upper" * 2000 + " }}",
+        "conditions": "{% if x %}" * 400 + "y" + "{% endif %}" * 400, "a chain": "{{ 1" + " - 1" * 3000 + " }}",
+        "openers": "{{" * 5000}
+
+
+@pytest.mark.parametrize("shape", DEEP)
+def test_templates_nested_too_deeply_are_refused(client, resources, shape):
+    """Jinja parses, and Python compiles what it generates, one call deeper per level of nesting:
+    each of these ran out of stack and was a 500 when saved, previewed or imported (2026-11-28)."""
+    body = DEEP[shape]
+    response = client.post("/api/v1/templates", json={"title": "deep", "language": "en", "body": body})
+    assert_4xx(response, 422)
+    assert "nests too deeply" in response.json()["message"]
+    rows = io.StringIO()
+    csv.writer(rows).writerows([["title", "language", "body", "triggers"], ["Deep", "en", body, "a deep one"]])
+    lead = token_for(resources, "lead", "deep-imports")
+    result = client.post("/api/v1/import", headers=lead, params={"format": "csv"}, content=rows.getvalue().encode())
+    assert result.status_code == 200, result.text[:300]
+    assert result.json()["created"] == [] and "nests too deeply" in result.json()["problems"][0]["message"]
 
 
 def test_text_limits_are_enforced_and_documented(client):
