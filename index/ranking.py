@@ -48,7 +48,9 @@ SENTENCE_CHARS = 1000  # the sentences read on their own cover at most this much
 TOPIC_DISTANCES = tuple(round(0.30 + 0.05 * n, 2) for n in range(11))  # 0.30 … 0.80
 TOPIC_SAMPLE_TEMPLATES = 200
 FALLBACK_TOPIC_DISTANCE = 0.45
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n+\s*")
+# A run of whitespace is tried from its first character only: ``\s*\n+\s*`` tried every character of
+# a long run without a line break against the rest of it (20,000 spaces: 1.9 s of /suggest).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<!\s)\s*\n\s*")
 
 
 @dataclass(frozen=True)

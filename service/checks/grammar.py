@@ -25,8 +25,19 @@ log = logging.getLogger("tact.check")
 # A sentence: up to and including its end punctuation (and closing quotes), within one line. A
 # list item's number ("1. ", "2) ") starts its sentence rather than ending one: apart from it, each
 # item went to LanguageTool (and its cache) starting in lowercase and was reported for it.
-SEGMENT = re.compile(r"(?:[ \t]*\d{1,3}[.)][ \t]+)?[^\n]*?(?:[.!?…]+[\"»”')\]]*(?=\s|$)|$)", re.M)
+# Written without backtracking (possessive runs): the lazy form ``[^\n]*?(?:[.!?…]+…(?=\s|$)|$)``
+# went quadratic on a long run of punctuation followed by a letter, 6 s of /check for 20,000
+# characters; this one finds the same sentences (300,000 random strings compared) in linear time.
+SEGMENT = re.compile(r"(?:[ \t]*\d{1,3}[.)][ \t]+)?(?:[^\n.!?…]++|[.!?…]++[\"»”')\]]*+(?!\s|$))*+"
+                     r"(?:[.!?…]++[\"»”')\]]*+(?=\s|$)|$)", re.M)
 CACHE_SIZE = 5000
+# A "sentence" longer than this goes to LanguageTool in pieces cut at a space. Its time grows faster
+# than a sentence's length: a 20,000-character draft without a full stop ran into the server's 20 s
+# limit (the request waited that long, LanguageTool worked that long for nobody), where 1,500
+# characters of the same took at most 0.4 s (2026-11-28). A piece after the first starts
+# mid-sentence: LanguageTool's capital-letter rule is not reported for its start.
+MAX_SENTENCE_CHARS = 500
+SENTENCE_START_RULE = "UPPERCASE_SENTENCE_START"
 # Sentences go to LanguageTool in requests of about this many characters, and the client is free
 # between them: a long draft interleaves with other users' short ones instead of holding them.
 CHUNK_CHARS = 1_500
@@ -75,10 +86,28 @@ class SentenceCache:
                 self._items.popitem(last=False)
 
 
-def _stretches(sentences: list[tuple[int, str]], missing: list[int]) -> list[list[int]]:
+def _pieces(start: int, sentence: str):
+    """``(offset, text)`` of a sentence, cut at spaces into pieces of at most ``MAX_SENTENCE_CHARS``
+    (anywhere, if a stretch that long holds no space)."""
+    begin = 0
+    while begin < len(sentence):
+        end = begin + MAX_SENTENCE_CHARS
+        if end < len(sentence):
+            space = sentence.rfind(" ", begin + 1, end)
+            end = space if space > begin else end
+        piece = sentence[begin:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            yield start + begin + lead, piece.strip()
+        begin = end
+
+
+def _stretches(sentences: list[tuple[int, str]], missing: list[int],
+               continued: frozenset[int] | set[int] = frozenset()) -> list[list[int]]:
     """The sentences to check (indices into ``sentences``), grouped into runs of neighbours, each at
     most ``CHUNK_CHARS`` of the draft: a run goes to LanguageTool as the stretch of the draft it
-    stands in, separators and all.
+    stands in, separators and all. A piece of a sentence cut for length (its offset in ``continued``)
+    starts a run of its own, so that it goes apart from the piece before it.
 
     Why (since 2026-11-28; before, each sentence went as a paragraph of its own): on the starter
     library's replies, EN and RU, 10 of 81 findings were numbered-list items reported for their
@@ -90,7 +119,8 @@ def _stretches(sentences: list[tuple[int, str]], missing: list[int]) -> list[lis
     runs: list[list[int]] = []
     for i in missing:
         run = runs[-1] if runs else None
-        if run and i == run[-1] + 1 and _end(sentences[i]) - sentences[run[0]][0] <= CHUNK_CHARS:
+        if run and i == run[-1] + 1 and sentences[i][0] not in continued \
+                and _end(sentences[i]) - sentences[run[0]][0] <= CHUNK_CHARS:
             run.append(i)
         else:
             runs.append([i])
@@ -139,8 +169,14 @@ class GrammarCheck:
             context.unavailable.add(self.name)
             return []
         disabled = context.rules.disabled_rules
-        sentences = [(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().lstrip())
-                     for m in SEGMENT.finditer(text) if m.group().strip()]
+        sentences: list[tuple[int, str]] = []
+        continued: set[int] = set()  # where a piece of a sentence cut for length starts
+        for m in SEGMENT.finditer(text):
+            if m.group().strip():
+                for n, piece in enumerate(_pieces(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().lstrip())):
+                    sentences.append(piece)
+                    if n:
+                        continued.add(piece[0])
         cached: dict[int, list[GrammarMatch]] = {}
         missing: list[int] = []
         for n, (start, sentence) in enumerate(sentences):
@@ -154,7 +190,7 @@ class GrammarCheck:
                 context.unavailable.add(self.name)
                 return []
             deadline = time.monotonic() + TIME_BUDGET_S
-            for runs in _chunks(sentences, _stretches(sentences, missing)):
+            for runs in _chunks(sentences, _stretches(sentences, missing, continued)):
                 if time.monotonic() > deadline:
                     context.partial.add(self.name)
                     break
@@ -179,7 +215,8 @@ class GrammarCheck:
                     # the space between sentences or reaching into the next depend on its neighbours)
                     end = position + len(sentence)
                     own = [GrammarMatch(m.offset - position, m.length, m.rule, m.message, m.replacements, m.issue_type,
-                                        m.category) for m in matches if position <= m.offset and m.offset + m.length <= end]
+                                        m.category) for m in matches if position <= m.offset and m.offset + m.length <= end
+                           and not (start in continued and m.offset == position and m.rule == SENTENCE_START_RULE)]
                     self.cache.put(SentenceCache.key(language.code, disabled, sentence), own)
                     cached[start] = own
         findings = []

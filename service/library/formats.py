@@ -221,7 +221,7 @@ def read_chatwoot(raw: bytes, detector: LanguageDetector) -> list[ImportItem]:
 
 def _strip_html(html: str) -> str:
     text = re.sub(r"<br\s*/?>|</p>", "\n", html)
-    return re.sub(r"<[^>]+>", "", text).strip()
+    return re.sub(r"<[^<>]+>", "", text).strip()  # not [^>]+: a run of "<" never closed went quadratic
 
 
 FORMATS = ("files", "csv", "zendesk", "chatwoot")
