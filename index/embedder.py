@@ -140,6 +140,10 @@ class SentenceTransformerEmbedder:
     ONNX_BATCH = 64
     # Texts per pass for the batches of concurrent requests (up to ONNX_BATCH), also sorted.
     ONNX_SMALL = 8
+    # A text this long starts a pass apart from texts under half its length: padded to it, a long
+    # message and its own sentences (index.ranking.sentences) cost 9 passes of the long one — 3.2 s
+    # of mpnet for a 20,000-character message, during which every other /suggest waited.
+    ONNX_LONG_CHARS = 200
 
     def __init__(self, spec: str, batch_size: int = 64, engine: str = "onnx", cache: Path | None = None) -> None:
         from sentence_transformers import SentenceTransformer
@@ -188,15 +192,29 @@ class SentenceTransformerEmbedder:
         them sorted against one pass of all (mpnet, CLINC150 queries, texts/s, two runs): 16 texts
         46–48 → 60–61, 32 texts 48 → 58–61, 64 texts 41–43 → 58–67 (MiniLM: 309–316 → 328–343,
         296–311 → 311–370, 278–290 → 374–392). An import's long batches go 64 at a time."""
-        if len(texts) <= self.ONNX_SMALL:
+        lengths = [len(t) for t in texts]
+        if len(texts) <= self.ONNX_SMALL and max(lengths) <= self.ONNX_LONG_CHARS:
             return self._onnx.encode(texts)
         size = self.ONNX_SMALL if len(texts) <= self.ONNX_BATCH else self.ONNX_BATCH
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+        order = np.argsort([-n for n in lengths], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), size):
-            rows = order[start:start + size]
+        for rows in _passes(order, lengths, size, self.ONNX_LONG_CHARS):
             out[rows] = self._onnx.encode([texts[i] for i in rows])
         return out
+
+
+def _passes(order, lengths: list[int], size: int, long_chars: int):
+    """Indices (``order``: longest first) cut into passes of at most ``size``, a new pass also
+    where the pass's longest text is over ``long_chars`` and twice the next one's length."""
+    current: list[int] = []
+    for i in order:
+        first = lengths[current[0]] if current else 0
+        if current and (len(current) == size or (first > long_chars and first > 2 * lengths[i])):
+            yield current
+            current = []
+        current.append(int(i))
+    if current:
+        yield current
 
 
 def _native_tokenizer(model) -> None:

