@@ -78,7 +78,7 @@
     const marker = el.querySelector(QUOTED);
     if (!marker) return T.readText(el);
     const cut = T.offsetOf(el, marker.parentNode, [...marker.parentNode.childNodes].indexOf(marker));
-    return T.readText(el).slice(0, cut === null ? undefined : cut).replace(/\s+$/, "");
+    return T.readText(el).slice(0, cut === null ? undefined : cut).trimEnd();
   }
 
   const plain = {

@@ -99,13 +99,19 @@
   }
 
   // The same in plain text: "On … wrote:" / "… пишет:" / "-----Original Message-----" / a
-  // "From: … Sent: …" header, and ">"-quoted lines.
+  // "From: … Sent: …" header, and ">"-quoted lines. Each pattern stays within its line ([ \t], not
+  // \s, around it): "^\s*" ran from every line start across all the blank lines after it, and a
+  // message of 100,000 empty lines held the page 30 s.
   const QUOTE_START = [
-    /^\s*(On|Le|Am)\s.{4,200}(wrote|écrit|schrieb)\s*:\s*$/im,
-    /^.{4,200}(пишет|написал|написала)\s*:\s*$/im,
-    /^\s*-{2,}\s*(Original Message|Исходное сообщение|Forwarded message|Пересылаемое сообщение)\s*-{2,}/im,
-    /^\s*(From|От|De):\s.+\n\s*(Sent|Date|Отправлено|Дата|Envoyé):\s/im,
+    /^[ \t]*(On|Le|Am)[ \t].{4,200}(wrote|écrit|schrieb)[ \t]*:[ \t]*$/im,
+    /^.{4,200}(пишет|написал|написала)[ \t]*:[ \t]*$/im,
+    /^[ \t]*-{2,}[ \t]*(Original Message|Исходное сообщение|Forwarded message|Пересылаемое сообщение)[ \t]*-{2,}/im,
+    /^[ \t]*(From|От|De):[ \t].+\n[ \t]*(Sent|Date|Отправлено|Дата|Envoyé):\s/im,
   ];
+  // An address, found only from the start of a run of the characters it is made of, each part
+  // bounded: "[\w.+-]+@…" tried every character of a long word against the rest of it (a selection
+  // of 100,000 letters: 10 s).
+  const EMAIL = /(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+/;
   function stripQuoted(text) {
     let cut = text.length;
     for (const pattern of QUOTE_START) {
@@ -115,7 +121,7 @@
     return text.slice(0, cut).split("\n").filter((line) => !/^\s*>/.test(line)).join("\n").trim();
   }
 
-  const TactText = { cutQuotes, stripQuoted, linearize, offsetOf, readText, rangeFor, select, isField };
+  const TactText = { EMAIL, cutQuotes, stripQuoted, linearize, offsetOf, readText, rangeFor, select, isField };
   root.TactText = TactText;
   if (typeof module !== "undefined") module.exports = TactText;
 })(typeof globalThis !== "undefined" ? globalThis : this);

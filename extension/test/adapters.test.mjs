@@ -232,3 +232,24 @@ test("an Outlook reply popped out into its own window reads the quoted message b
   const message = outlook.readMessage(doc, { ownEmail: "agent@acme.example" });
   assert.deepEqual([message.senderName, message.senderEmail, message.subject, message.text], ["Dana Miller", "dana@example.com", "Charged twice", "I was charged twice."]);
 });
+
+test("a hostile message is read in linear time, and quotes and addresses are still found", () => {
+  // Each of these held the page for seconds before: "^\s*" across 100,000 blank lines (30 s),
+  // "[\w.+-]+@" over a 100,000-letter word in a selection (10 s).
+  const runs = ["\n", " \n", "a", "a.", "-", "On ", "From: a\n", "x@y."];
+  for (const run of runs) {
+    const long = "Hi" + run.repeat(Math.floor(200000 / run.length)) + "x";
+    const started = performance.now();
+    text.stripQuoted(long);
+    generic.readMessage(null, { selection: long });
+    assert.ok(performance.now() - started < 2000, JSON.stringify(run));
+  }
+  const quoted = "Still broken.\n\n\n\nOn Mon, 3 Mar 2025, Ann Lee wrote:\n> it was broken";
+  assert.equal(text.stripQuoted(quoted), "Still broken.");
+  assert.equal(text.stripQuoted("Help\n-----Original Message-----\nFrom: x"), "Help");
+  assert.equal(text.stripQuoted("Help\nFrom: Ann <a@b.c>\nSent: Monday\nold"), "Help");
+  const message = generic.readMessage(null, { selection: "Ann Lee <ann.lee+shop@mail.example.co.uk>\nMy order is late." });
+  assert.deepEqual([message.senderName, message.senderEmail], ["Ann Lee", "ann.lee+shop@mail.example.co.uk"]);
+  assert.equal(generic.readMessage(null, { selection: "write to me at bob@example.com please" }).senderEmail, "bob@example.com");
+  assert.equal(text.EMAIL.exec("x".repeat(70) + "@example.com"), null);  // longer than an address's 64
+});

@@ -11,7 +11,7 @@
   const R = root.TactRegistry || (typeof require !== "undefined" && require("../registry.js"));
   const EDITORS = `textarea, input[type="text"], [contenteditable="true"], [contenteditable=""], ${E.RICH}`;
   const SEND_LABEL = /^(send|reply|submit|respond|post reply|отправить|ответить)\b/i;
-  const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/;
+  const EMAIL = T.EMAIL;
 
   function visible(el) {
     return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);

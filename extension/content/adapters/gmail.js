@@ -12,7 +12,7 @@
   const QUOTES = ".gmail_quote, blockquote, .gmail_extra, .yj6qo, .adL, .gmail_signature";
   const SEND = 'div[role="button"].aoO, div[role="button"][data-tooltip^="Send"], div[role="button"][data-tooltip^="Отправить"], '
     + 'div[role="button"][aria-label^="Send"], div[role="button"][aria-label^="Отправить"]';
-  const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/;
+  const EMAIL = T.EMAIL;
 
   function cleanBody(el) {
     return T.stripQuoted(T.readText(T.cutQuotes(el, QUOTES)).trim());

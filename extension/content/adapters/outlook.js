@@ -15,7 +15,7 @@
   const QUOTES = '[id$="divRplyFwdMsg"], [id$="appendonsend"], [id*="divRplyFwdMsg"], blockquote, .gmail_quote, hr[style*="inline-block"]';
   const PANE = '#ReadingPaneContainerId, [data-app-section="ConversationContainer"], [aria-label="Reading Pane"], [aria-label="Область чтения"], [role="main"]';
   const SEND_LABEL = /^(send|отправить)\b/i;
-  const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/;
+  const EMAIL = T.EMAIL;
 
   function senderOf(container) {
     const persona = container.querySelector('[aria-label^="From"] [title*="@"], [aria-label^="От"] [title*="@"], span[title*="@"], [title*="@"]');
