@@ -51,11 +51,24 @@
     return found.sort((a, b) => a.offset - b.offset);
   }
 
-  // How much of the inserted text the agent changed before sending (0 = sent as inserted).
+  // How much of the inserted text the agent changed before sending (0 = sent as inserted): the
+  // edit distance over the longer text. The distance is that of what lies between the common
+  // start and end (exact, and an edit is mostly one or two places); where even that would take
+  // over MAX_CELLS steps (two different 5,000-character middles: the page would stall at Send), its
+  // upper bound, the longer middle, stands in: rated as edited at least that much, it is not learned.
+  const MAX_CELLS = 25e6;
   function editRatio(inserted, sent) {
-    const a = inserted || "";
-    const b = sent || "";
-    if (!a && !b) return 0;
+    const whole = Math.max((inserted || "").length, (sent || "").length);
+    if (!whole) return 0;
+    let a = inserted || "";
+    let b = sent || "";
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    let end = 0;
+    while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+    a = a.slice(start, a.length - end);
+    b = b.slice(start, b.length - end);
+    if (a.length * b.length > MAX_CELLS) return Math.min(1, Math.max(a.length, b.length) / whole);
     const prev = new Array(b.length + 1).fill(0).map((_, j) => j);
     for (let i = 1; i <= a.length; i++) {
       let diag = prev[0];
@@ -66,7 +79,7 @@
         diag = keep;
       }
     }
-    return Math.min(1, prev[b.length] / Math.max(a.length, b.length));
+    return Math.min(1, prev[b.length] / whole);
   }
 
   const TactVariables = { buildVariables, findMarkers, editRatio, nameFromEmail };

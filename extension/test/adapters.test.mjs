@@ -253,3 +253,14 @@ test("a hostile message is read in linear time, and quotes and addresses are sti
   assert.equal(generic.readMessage(null, { selection: "write to me at bob@example.com please" }).senderEmail, "bob@example.com");
   assert.equal(text.EMAIL.exec("x".repeat(70) + "@example.com"), null);  // longer than an address's 64
 });
+
+test("the edit ratio is exact for an edit in one place and never stalls Send", () => {
+  const reply = "Hello Ann,\n\n" + "We have refunded your order. ".repeat(40) + "\n\nBest regards,\nSam";
+  assert.equal(variables.editRatio(reply, reply), 0);
+  assert.equal(variables.editRatio(reply, reply.replace("Ann", "Anna")), 1 / (reply.length + 1));
+  assert.equal(variables.editRatio("", "abc"), 1);
+  assert.equal(variables.editRatio("kitten", "sitting"), 3 / 7);
+  const started = performance.now();
+  const ratio = variables.editRatio("a".repeat(20000), "b".repeat(30000));
+  assert.ok(performance.now() - started < 500 && ratio === 1);
+});
