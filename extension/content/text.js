@@ -41,7 +41,9 @@
       if (point && at === null && point.node === node && point.offset >= children.length) at = text.length;
     };
     walk(el);
-    const trimmed = text.replace(/\n+$/, "");
+    let end = text.length; // trailing line breaks off ("\n+$" tried every "\n" of a long run to its end)
+    while (end > 0 && text[end - 1] === "\n") end--;
+    const trimmed = text.slice(0, end);
     return { text: trimmed, pieces, slots, at: at === null ? null : Math.min(at, trimmed.length) };
   }
 
