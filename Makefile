@@ -64,6 +64,7 @@ bench: setup
 	$(BIN)/python -m bench.scale_bench --sizes 1000,10000 --import-templates 2000
 	$(BIN)/python -m bench.upkeep_bench  # the classifier while sent replies teach the library (~8 min)
 	$(BIN)/python -m bench.replica_bench  # needs TACT_BENCH_POSTGRES_URL; says so and skips without it
+	$(BIN)/python -m bench.hostile_bench  # long runs of special characters through each route (~10 min)
 
 screenshots: setup browser
 	$(BIN)/python tools/screenshots.py
