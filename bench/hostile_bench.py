@@ -5,7 +5,7 @@ template save. The baseline, measured in the same run: an ordinary 20,000-charac
 sentences (distinct, so that nothing is cached) through the same routes. Meanwhile another client sends a short ``/suggest`` every
 0.1 s: what the long runs cost everyone else.
 
-Before 2026-11-28 such runs held a route 1.6–20 s and eight kinds were a 500 (README, Known limits).
+Before 2026-11-28 such runs held a route 1.6–20 s (README, API limits); nesting deep was a 500.
 
     python -m bench.hostile_bench
 """
