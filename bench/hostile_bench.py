@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import data
 from bench.report import put_section
 from bench.suggest_bench import percentile
 from tests.servers import start_server
@@ -32,7 +33,6 @@ RUNS = ["a", "1", "1 ", "a ", " ", "a.", "a@", "@a.", "a-", "1-", "A1", "<a", "{
         "password: ", "a.b@", "1 2 3 4 ", "I'm ", ":)", "!!!?", "\r\n", "?!", "!?", "?", "Dear ", "Hello, ",
         "Здравствуйте, ", "Спасибо ", "thanks ", "calm ", "sorry ", ",", ";", "...", "!!", "a!", "a?", "(", ")", "#",
         "*", "@", "$1", "1,", "1:", "ab@cd.ef ", "+7 ", "4111 "]
-EVALDATA = Path(__file__).resolve().parents[2] / "shared" / "evaldata"
 
 
 def ordinary(code: str, offset: int = 0) -> str:
@@ -41,10 +41,9 @@ def ordinary(code: str, offset: int = 0) -> str:
     import csv
 
     if code == "en":
-        with open(EVALDATA / "bitext-customer-support" / "utterances.csv", encoding="utf-8-sig") as f:
-            sentences = [row["utterance"].strip().rstrip("?.!") + "." for row in csv.DictReader(f)]
+        sentences = [text.strip().rstrip("?.!") + "." for text, _ in data.bitext().queries]
     else:
-        with open(EVALDATA / "russe-detox" / "dev.tsv", encoding="utf-8") as f:
+        with open(data.EVALDATA / "russe-detox" / "dev.tsv", encoding="utf-8") as f:
             sentences = [row["neutral_comment1"].strip() for row in csv.DictReader(f, delimiter="\t") if row["neutral_comment1"]]
     text, seen = "", set()
     for sentence in sentences[offset::7] if code == "en" else sentences[offset:]:

@@ -87,8 +87,9 @@ class SentenceCache:
 
 
 def _pieces(start: int, sentence: str):
-    """``(offset, text)`` of a sentence, cut at spaces into pieces of at most ``MAX_SENTENCE_CHARS``
-    (anywhere, if a stretch that long holds no space)."""
+    """``(offset, text)`` of a sentence found at ``start``, without its leading spaces, cut at spaces
+    into pieces of at most ``MAX_SENTENCE_CHARS`` (anywhere, if a stretch that long holds no space);
+    nothing for a sentence of spaces alone."""
     begin = 0
     while begin < len(sentence):
         end = begin + MAX_SENTENCE_CHARS
@@ -98,7 +99,7 @@ def _pieces(start: int, sentence: str):
         piece = sentence[begin:end]
         if piece.strip():
             lead = len(piece) - len(piece.lstrip())
-            yield start + begin + lead, piece.strip()
+            yield start + begin + lead, piece[lead:]
         begin = end
 
 
@@ -172,11 +173,10 @@ class GrammarCheck:
         sentences: list[tuple[int, str]] = []
         continued: set[int] = set()  # where a piece of a sentence cut for length starts
         for m in SEGMENT.finditer(text):
-            if m.group().strip():
-                for n, piece in enumerate(_pieces(m.start() + len(m.group()) - len(m.group().lstrip()), m.group().lstrip())):
-                    sentences.append(piece)
-                    if n:
-                        continued.add(piece[0])
+            for n, piece in enumerate(_pieces(m.start(), m.group())):
+                sentences.append(piece)
+                if n:
+                    continued.add(piece[0])
         cached: dict[int, list[GrammarMatch]] = {}
         missing: list[int] = []
         for n, (start, sentence) in enumerate(sentences):

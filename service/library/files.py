@@ -58,12 +58,13 @@ class _FrontMatterLoader(yaml.SafeLoader):
     # Nor deeper than this: the composer recurses once a level, and 5,000 nested "[" ran out of
     # stack (a 500 on import) where a template's front matter nests two levels at most.
     MAX_DEPTH = 20
+    _depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "anchors and aliases (*name) are not allowed here",
                                               self.peek_event().start_mark)
-        self._depth = getattr(self, "_depth", 0) + 1
+        self._depth += 1
         try:
             if self._depth > self.MAX_DEPTH:
                 raise yaml.composer.ComposerError(None, None, f"nested deeper than {self.MAX_DEPTH} levels",

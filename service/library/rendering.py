@@ -226,9 +226,9 @@ class SandboxedRenderer:
             if found is not None:
                 self._compiled.move_to_end(body)
                 return found
-        self.check_syntax(body)  # size, syntax and structure: once per body, then cached compiled
+        tree = self.check_syntax(body)  # size, syntax and structure: once per body, then cached compiled
         try:
-            template = self._env.from_string(body)
+            template = self._env.from_string(tree)  # the tree checked, not the body parsed again
         except (RecursionError, SyntaxError, MemoryError):  # Python's own compiler on what Jinja generated
             raise TemplateSyntaxInvalid(TOO_DEEP, line=1, column=1) from None
         with self._lock:
@@ -237,7 +237,7 @@ class SandboxedRenderer:
                 self._compiled.popitem(last=False)
         return template
 
-    def check_syntax(self, body: str) -> None:
+    def check_syntax(self, body: str) -> nodes.Template:
         if len(body) > MAX_BODY_CHARS:
             raise TemplateSyntaxInvalid(f"body is longer than {MAX_BODY_CHARS} characters", line=1, column=1)
         try:
@@ -248,6 +248,7 @@ class SandboxedRenderer:
                                         column=_column(body, exc.lineno)) from None
         except RecursionError:  # Jinja's parser and node walks recurse once per level of nesting
             raise TemplateSyntaxInvalid(TOO_DEEP, line=1, column=1) from None
+        return tree
 
     def variables(self, body: str) -> list[str]:
         """Dotted names a body reads (``customer.first_name``), in order of first use."""
