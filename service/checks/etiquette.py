@@ -147,9 +147,12 @@ class PairwiseSVM:
     does not report: 0.347 / 0.407 / 0.530 and 0.323 / 0.386 / 0.463 against 0.269 / 0.345 / 0.412)."""
 
     def __init__(self, vectors: np.ndarray, gamma: float, pair_coef: np.ndarray, pair_bias: np.ndarray,
-                 prob_a: np.ndarray, prob_b: np.ndarray, n_classes: int) -> None:
-        self.kernel = RBFKernel(vectors, gamma)
-        self.vectors, self.gamma = self.kernel.points, self.kernel.gamma
+                 prob_a: np.ndarray, prob_b: np.ndarray, n_classes: int, int8: bool = True) -> None:
+        """``int8``: the support vectors multiplied in int8 (``kernel.RBFKernel``); False: float32,
+        as scikit-learn computes."""
+        self.vectors = np.asarray(vectors, np.float32)
+        self.kernel = RBFKernel(self.vectors, gamma, int8_columns=self.vectors.shape[1] if int8 else 0)
+        self.gamma = self.kernel.gamma
         self.pair_coef = np.ascontiguousarray(pair_coef.T, np.float32)  # support vectors × pairs
         self.pair_bias = np.asarray(pair_bias, np.float32)
         self.prob_a, self.prob_b = np.asarray(prob_a, np.float64), np.asarray(prob_b, np.float64)
@@ -157,7 +160,7 @@ class PairwiseSVM:
         self.first, self.second = np.triu_indices(n_classes, k=1)  # libsvm's pair order
 
     @classmethod
-    def from_sklearn(cls, svc) -> "PairwiseSVM":
+    def from_sklearn(cls, svc, int8: bool = True) -> "PairwiseSVM":
         k = len(svc.classes_)
         starts = np.concatenate([[0], np.cumsum(svc.n_support_)])
         pairs = list(zip(*np.triu_indices(k, k=1)))
@@ -166,7 +169,7 @@ class PairwiseSVM:
             # the support vectors of class i carry their coefficient against j in row j - 1, those of j in row i
             coef[n, starts[i]:starts[i + 1]] = svc.dual_coef_[j - 1, starts[i]:starts[i + 1]]
             coef[n, starts[j]:starts[j + 1]] = svc.dual_coef_[i, starts[j]:starts[j + 1]]
-        return cls(svc.support_vectors_, svc._gamma, coef, svc.intercept_, svc.probA_, svc.probB_, k)
+        return cls(svc.support_vectors_, svc._gamma, coef, svc.intercept_, svc.probA_, svc.probB_, k, int8)
 
     def decisions(self, vectors: np.ndarray) -> np.ndarray:
         """(sentences × pairs) one-against-one decision values."""

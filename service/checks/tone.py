@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from service.checks.base import CheckContext, Finding
-from service.checks.kernel import RBFKernel, one_blas_thread
+from service.checks.kernel import RBFKernel, dequantise_rows, one_blas_thread, quantise_rows
 from service.languages import POLITENESS_STRATEGIES, Language
 
 HEAD_PATH = Path(__file__).resolve().parent / "tone_head.npz"
@@ -119,14 +119,13 @@ class Strategies:
 
 def as_stored(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors as the tone head stores them: int8 per row with the row's scale (a quarter of
-    float32's size; the head is fitted on ``from_stored(*as_stored(v))``, so storing loses nothing)."""
-    vectors = np.asarray(vectors, np.float32)
-    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0
-    return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+    float32's size; the head is fitted on ``from_stored(*as_stored(v))``, so storing loses nothing,
+    and its kernel multiplies them as int8 as they are)."""
+    return quantise_rows(vectors)
 
 
 def from_stored(quantised: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    return quantised.astype(np.float32) * scales[:, None]
+    return dequantise_rows(quantised, scales)
 
 
 class ToneHead:
@@ -140,7 +139,9 @@ class ToneHead:
 
     def __init__(self, model: str, vectors: np.ndarray, counts: np.ndarray, dual: np.ndarray, bias: float,
                  gamma: float, strategy_scale: float, strategies: tuple[str, ...] = (), scale: float = 1.0,
-                 metrics: dict | None = None) -> None:
+                 metrics: dict | None = None, int8: bool = True) -> None:
+        """``int8``: the vector columns of the kernel multiplied in int8 (``kernel.RBFKernel``);
+        False: float32, as scikit-learn computes."""
         self.model = model
         self.vectors = np.asarray(vectors, np.float32)
         self.counts = np.asarray(counts, np.float32)
@@ -151,7 +152,8 @@ class ToneHead:
         self.strategies = tuple(strategies)
         self.scale = float(scale)
         self.metrics = metrics or {}
-        self._kernel = RBFKernel(self.features(self.vectors, self.counts), self.gamma)
+        self._kernel = RBFKernel(self.features(self.vectors, self.counts), self.gamma,
+                                 int8_columns=self.vectors.shape[1] if int8 else 0)
 
     def features(self, vectors: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.hstack([np.asarray(vectors, np.float32), self.strategy_scale * np.asarray(counts, np.float32)])

@@ -235,6 +235,8 @@ def test_the_kernel_head_predicts_as_scikit_learns_kernel_ridge_and_survives_a_s
     head = ToneHead("m", stored, counts[:40], model.dual_coef_, float(target[:40].mean()), 1.5, 0.2)
     expected = model.predict(np.hstack([vectors[40:], 0.2 * counts[40:]])) + target[:40].mean()
     np.testing.assert_allclose(head.raw(vectors[40:], counts[40:]), expected, rtol=1e-4, atol=1e-4)
+    exact = ToneHead("m", stored, counts[:40], model.dual_coef_, float(target[:40].mean()), 1.5, 0.2, int8=False)
+    np.testing.assert_allclose(exact.raw(vectors[40:], counts[40:]), expected, rtol=1e-5, atol=1e-5)
     head.save(tmp_path / "head.npz")
     loaded = ToneHead.load(tmp_path / "head.npz")
     assert loaded.model == "m" and loaded.gamma == 1.5 and loaded.strategy_scale == 0.2
