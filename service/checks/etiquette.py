@@ -123,11 +123,22 @@ class NgramFeatures:
     def logits(self, texts: list[str], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """``transform(texts) @ weights + bias`` (``weights``: n-grams × classes) without the dense
         matrix, and without BLAS threads, which spin on after their work and took CPU from
-        LanguageTool on two cores (a full check measured 22 ms here before, under 3 ms after)."""
+        LanguageTool on two cores (a full check measured 22 ms here before, under 3 ms after).
+        All texts in one pass of numpy, not one a text: a 12-sentence draft's four calls (two
+        models, two analysers) 2.0 → 0.9 ms (2026-11-28)."""
         out = np.tile(bias, (len(texts), 1)).astype(np.float32)
-        for r, (columns, values) in enumerate(self.rows(texts)):
-            if len(columns):
-                out[r] += values @ weights[columns]
+        parts = [self._columns(text) for text in texts]
+        if not any(len(p) for p in parts):
+            return out
+        width = len(self.idf)
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), [len(p) for p in parts])
+        keys, counts = np.unique(owner * width + np.concatenate(parts), return_counts=True)
+        rows, columns = np.divmod(keys, width)  # sorted by row, then column
+        values = (1.0 + np.log(counts.astype(np.float32))) * self.idf[columns]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts))).astype(np.float32)
+        values /= np.where(norms > 0, norms, 1.0)[rows]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[starts]] += np.add.reduceat(values[:, None] * weights[columns], starts, axis=0)
         return out
 
 

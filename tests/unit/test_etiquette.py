@@ -46,6 +46,11 @@ def test_ngram_features_are_scikit_learns():
     bias = np.array([0.1, -0.2, 0.3], np.float32)
     features = NgramFeatures(vocabulary, vectorizer.idf_, 2, 5)
     assert np.allclose(features.logits(texts, weights, bias), features.transform(texts) @ weights + bias, atol=1e-4)
+    # texts with no n-gram of the vocabulary, among others and alone: the bias alone
+    mixed = ["", "Our managment is useless!", "zzzz qqqq", "a b", "Ваш заказ"]
+    assert np.allclose(features.logits(mixed, weights, bias), features.transform(mixed) @ weights + bias, atol=1e-4)
+    assert np.allclose(features.logits(["", "zzzz"], weights, bias), np.tile(bias, (2, 1)))
+    assert features.logits([], weights, bias).shape == (0, 3)
 
 
 def test_word_ngram_features_are_scikit_learns():
