@@ -30,6 +30,20 @@ def _rules() -> list:
     return [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
 
 
+def _kinds(embedders, base_too: bool = False) -> dict[str, list]:
+    """The checks measured: the rules alone, rules + the learned check, and with ``base_too`` rules
+    + the learned check without its long-sentence model."""
+    model = EtiquetteModel.load()
+    rules = _rules()
+    vectors = SentenceVectors(embedders.get(model.model))
+    kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(vectors, model)]}
+    if base_too:
+        base = copy.copy(model)
+        base.long = None
+        kinds["base"] = rules + [EtiquetteCheck(vectors, base)]
+    return kinds
+
+
 def _caught(checks, text: str, language) -> bool:
     context = CheckContext()
     for check in checks:
@@ -115,9 +129,7 @@ def run_hurried(embedders, copies: int = 3, seed: int = 2026) -> dict:
     ones, false alarms over the clean and neutral ones, beside the same sentences as written."""
     import random
 
-    languages = load_languages(("en", "ru"))
-    model = EtiquetteModel.load()
-    checks = _rules() + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]
+    languages, checks = load_languages(("en", "ru")), _kinds(embedders)["learned"]
     rng = random.Random(seed)
     out = {}
     for code in ("en", "ru"):
@@ -136,15 +148,7 @@ def run(embedders, name: str = "eval", base_too: bool = False) -> dict:
     ``bench/etiquette/<name>_<code>.yaml``; for ``voices``, also per voice (the n-th sentence of
     each category is in the n-th of ``VOICES``). ``base_too``: also the learned check without its
     long-sentence model (kind ``base``)."""
-    languages = load_languages(("en", "ru"))
-    model = EtiquetteModel.load()
-    rules = _rules()
-    vectors = SentenceVectors(embedders.get(model.model))
-    kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(vectors, model)]}
-    if base_too:
-        base = copy.copy(model)
-        base.long = None
-        kinds["base"] = rules + [EtiquetteCheck(vectors, base)]
+    languages, kinds = load_languages(("en", "ru")), _kinds(embedders, base_too)
     out = {}
     for code in ("en", "ru"):
         data = yaml.safe_load((EVAL / f"{name}_{code}.yaml").read_text(encoding="utf-8"))
@@ -171,10 +175,7 @@ def run_short(embedders) -> dict:
     """False alarms on short neutral support lines (``bench/etiquette/short_<code>.yaml``):
     confirmations and status lines, per list (``seen``, ``held_out``), rules alone and rules +
     learned."""
-    languages = load_languages(("en", "ru"))
-    model = EtiquetteModel.load()
-    rules = _rules()
-    kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(SentenceVectors(embedders.get(model.model)), model)]}
+    languages, kinds = load_languages(("en", "ru")), _kinds(embedders)
     out = {}
     for code in ("en", "ru"):
         data = yaml.safe_load((EVAL / f"short_{code}.yaml").read_text(encoding="utf-8"))
