@@ -68,7 +68,7 @@ def _etiquette_sentences() -> dict[str, list[str]]:
 
 
 def test_the_committed_models_answer_in_int8_as_in_float32(use_model):
-    """On the 3,200 etiquette sentences (training and bench, EN and RU): the same verdict for every
+    """On the ~3,500 etiquette sentences (training and bench, EN and RU): the same verdict for every
     sentence, probabilities within 1e-3, tone scores within 1e-3."""
     from service.checks.etiquette import EtiquetteModel, PairwiseSVM, as_written_in_training
     from service.checks.tone import ToneHead
