@@ -4,6 +4,12 @@ and what no template answers (coverage gaps)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -17,6 +23,7 @@ from service.core.errors import NotFound, ValidationFailed
 from service.library.schemas import Template, TemplateUpdate
 from service.library.service import TemplateService
 
+log = logging.getLogger("tact.analytics")
 ACTIONS = ("shown", "inserted", "dismissed", "sent")
 HEAVY_EDIT = 0.5
 # Sent with at most this share of the reply changed: the template answered the message, and the
@@ -38,6 +45,7 @@ class Analytics:
         self._flush = flush  # suggestions are recorded in the background
         self._learn_by_default = learn_by_default
         self._learned_retention = learned_retention_days
+        self._topics = TopicCache()
 
     # ------------------------------------------------------------------ feedback
     def record(self, suggestion_id: str, template_id: int, action: str, edit_ratio: float | None,
@@ -186,29 +194,84 @@ class Analytics:
         self._library.set_learned(template_id, read)
 
     def gaps(self, principal: Principal, language: str | None = None, limit: int = 50) -> list[dict]:
-        from sklearn.cluster import AgglomerativeClustering
-
+        """The recent unanswered messages the caller's team sees, clustered per language. A language's
+        clustering is kept for the same set of messages (``TopicCache``): average linkage over
+        5,000 messages takes seconds, and a lead reopening the page, or a second lead of the team,
+        should not wait for it again."""
         self._flush()
         self.purge_expired()
-        rows = self._storage.recent_gaps(language, POLICY.own_team(principal, gaps.c.team_id))
+        recent = self._storage.recent_gap_ids(language, POLICY.own_team(principal, gaps.c.team_id))
         topics = []
-        for lang in sorted({r.language for r in rows}):
-            mine = [r for r in rows if r.language == lang]
-            vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in mine])
-            if len(mine) == 1:
-                labels = np.zeros(1, int)
-            else:
-                labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                                 distance_threshold=self._topic_distance(lang)).fit_predict(vectors)
-            for label in set(labels.tolist()):
-                members = np.where(labels == label)[0]
-                centre = vectors[members].mean(axis=0)
-                order = members[np.argsort(-(vectors[members] @ centre))]
-                topics.append({
-                    "language": lang, "count": int(len(members)),
-                    "label": mine[order[0]].snippet[:120],
-                    "examples": [mine[i].snippet for i in order[:3]],
-                    "last_seen": aware(max(mine[i].created_at for i in members)).isoformat(),
-                })
+        for lang in sorted({r.language for r in recent}):
+            ids = sorted(r.id for r in recent if r.language == lang)
+            distance = float(self._topic_distance(lang))
+            key = (lang, distance, hashlib.blake2b(np.asarray(ids, np.int64).tobytes(), digest_size=16).hexdigest())
+            topics += self._topics.get(key, partial(self._cluster, lang, ids, distance))
         topics.sort(key=lambda t: (-t["count"], t["label"]))
         return topics[:limit]
+
+    def _cluster(self, lang: str, ids: list[int], distance: float) -> list[dict]:
+        from sklearn.cluster import AgglomerativeClustering
+
+        started = time.perf_counter()
+        mine = self._storage.gaps_by_id(ids)
+        if not mine:
+            return []
+        vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in mine])
+        if len(mine) == 1:
+            labels = np.zeros(1, int)
+        else:
+            labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                             distance_threshold=distance).fit_predict(vectors)
+        topics = []
+        for label in set(labels.tolist()):
+            members = np.where(labels == label)[0]
+            centre = vectors[members].mean(axis=0)
+            order = members[np.argsort(-(vectors[members] @ centre))]
+            topics.append({
+                "language": lang, "count": int(len(members)),
+                "label": mine[order[0]].snippet[:120],
+                "examples": [mine[i].snippet for i in order[:3]],
+                "last_seen": aware(max(mine[i].created_at for i in members)).isoformat(),
+            })
+        log.info("coverage gaps clustered", extra={"language": lang, "messages": len(mine), "topics": len(topics),
+                                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return topics
+
+
+class TopicCache:
+    """Clustered coverage gaps by (language, topic distance, the exact set of messages): what is
+    asked again for the same messages is answered from here, and a clustering already running for
+    them is waited for, not started twice. Any new, expired or purged message changes the key, so
+    nothing stale is served. The ``SIZE`` most recently used are kept (a team's view, per language)."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done: OrderedDict[tuple, list[dict]] = OrderedDict()
+        self._running: dict[tuple, threading.Event] = {}
+
+    def get(self, key: tuple, compute: Callable[[], list[dict]]) -> list[dict]:
+        while True:
+            with self._lock:
+                if key in self._done:
+                    self._done.move_to_end(key)
+                    return [dict(t) for t in self._done[key]]
+                running = self._running.get(key)
+                if running is None:
+                    self._running[key] = threading.Event()
+                    break
+            # another request clusters these messages: its answer is this one's (if it fails, this
+            # request tries for itself)
+            running.wait()
+        try:
+            topics = compute()
+            with self._lock:
+                self._done[key] = topics
+                while len(self._done) > self.SIZE:
+                    self._done.popitem(last=False)
+            return [dict(t) for t in topics]
+        finally:
+            with self._lock:
+                self._running.pop(key).set()

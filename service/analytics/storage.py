@@ -215,9 +215,19 @@ class AnalyticsStorage:
             conn.execute(S.update().where(S.c.created_at < cutoff).values(snippet=None))
         return removed
 
-    def recent_gaps(self, language: str | None = None, visible=sa.true(), limit: int = 5000) -> list[Row]:
-        query = sa.select(G).where(visible)
+    def recent_gap_ids(self, language: str | None = None, visible=sa.true(), limit: int = 5000) -> list[Row]:
+        """(id, language) of the ``limit`` most recent unanswered messages, newest first: which ones a
+        clustering covers, read without their vectors (``gaps_by_id`` reads those)."""
+        query = sa.select(G.c.id, G.c.language).where(visible)
         if language:
             query = query.where(G.c.language == language)
         with self._db.connect() as conn:
-            return conn.execute(query.order_by(G.c.created_at.desc()).limit(limit)).all()
+            return conn.execute(query.order_by(G.c.created_at.desc(), G.c.id.desc()).limit(limit)).all()
+
+    def gaps_by_id(self, ids: list[int], chunk: int = 900) -> list[Row]:
+        """The rows of ``ids`` (in chunks: SQLite bounds the variables of one statement), by id."""
+        out = []
+        with self._db.connect() as conn:
+            for start in range(0, len(ids), chunk):
+                out += conn.execute(sa.select(G).where(G.c.id.in_(ids[start:start + chunk]))).all()
+        return sorted(out, key=lambda r: r.id)

@@ -81,6 +81,12 @@ def test_gaps_cluster_unmatched_messages_and_redact(client):
     gift = [t for t in topics if any("gift" in e.lower() for e in t["examples"])]
     assert gift and max(t["count"] for t in gift) >= 3
     assert all("joe@example.com" not in e for t in topics for e in t["examples"])
+    # asked again: the same topics (kept for the same messages), and a new message is never missed
+    assert client.get("/api/v1/gaps", params={"language": "en"}).json() == topics
+    suggest(client, "Is there a weather forecast for Jupiter at the weekend?", language="en")
+    again = client.get("/api/v1/gaps", params={"language": "en"}).json()
+    assert any("Jupiter" in e for t in again for e in t["examples"])
+    assert sum(t["count"] for t in again) == sum(t["count"] for t in topics) + 1
     agent = token_for(client.app.state.resources, "agent")
     assert client.get("/api/v1/gaps", headers=agent).status_code == 403
 
