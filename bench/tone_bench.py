@@ -6,7 +6,10 @@
 - the etiquette evaluation sentences (``bench/etiquette``, written apart from every training set):
   rude, sarcastic, arguing, blaming and dismissive sentences against clean support sentences.
 - requests between people in online communities (``bench/politeness``, written for the benchmark in
-  the manner of the politeness sets issue 9 judges on, EN and RU; never trained on).
+  the manner of the politeness sets issue 9 judges on, EN and RU; never trained on): demanding or
+  accusing against courteous (``requests_*``), and the subtler pairs people's ratings also split
+  (``plain_*``): the same ask bare ("Why was the history section removed?") and with the usual
+  courtesies.
 Each set is scored twice: the head on the whole text, and ``/check``'s tone score (0.7 × the text
 as a whole, 0.3 × its worst sentence, tone rules pulling down). The baseline, fitted in the same
 run, is the recipe of issue 9: a logistic regression on the same vectors trained only on the
@@ -52,9 +55,9 @@ def _etiquette(code: str) -> tuple[list[str], np.ndarray, str]:
     return bad + data["clean"], np.array([0] * len(bad) + [1] * len(data["clean"])), code
 
 
-def _requests(code: str) -> tuple[list[str], np.ndarray, str]:
-    data = yaml.safe_load((REQUESTS / f"requests_{code}.yaml").read_text(encoding="utf-8"))
-    return data["impolite"] + data["polite"], np.array([0] * len(data["impolite"]) + [1] * len(data["polite"])), code
+def _requests(code: str, name: str = "requests", impolite: str = "impolite") -> tuple[list[str], np.ndarray, str]:
+    data = yaml.safe_load((REQUESTS / f"{name}_{code}.yaml").read_text(encoding="utf-8"))
+    return data[impolite] + data["polite"], np.array([0] * len(data[impolite]) + [1] * len(data["polite"])), code
 
 
 def run(evaldata: Path, embedders) -> dict:
@@ -77,7 +80,9 @@ def run(evaldata: Path, embedders) -> dict:
             "etiquette eval: impolite vs clean (en)": _etiquette("en"),
             "etiquette eval: impolite vs clean (ru)": _etiquette("ru"),
             "community requests written for the bench (en)": _requests("en"),
-            "community requests written for the bench (ru)": _requests("ru")}
+            "community requests written for the bench (ru)": _requests("ru"),
+            "bare vs courteous requests written for the bench (en)": _requests("en", "plain", "plain"),
+            "bare vs courteous requests written for the bench (ru)": _requests("ru", "plain", "plain")}
     out = {}
     for name, (texts, labels, code) in sets.items():
         lang = languages.get(code)
@@ -106,7 +111,9 @@ def report(result: dict) -> list[str]:
              "*/check*: the tone score `/check` returns (0.7 × the text as a whole, 0.3 × its worst sentence, tone rules "
              "pulling down). Baseline: logistic regression on the same vectors, Wikipedia quartiles only (issue 9's "
              "recipe), fitted in the same run. *Below zero*: share of the impolite texts whose /check score is negative; "
-             "*at or above zero*: the same for the polite ones.", "",
+             "*at or above zero*: the same for the polite ones. The bare vs courteous pairs were written before the head "
+             "learned from Russian requests written for training (`service/languages/ru/politeness/requests.yaml`, "
+             "2026-11-28, other asks): before those, /check AUC EN 0.896, RU 0.789 (whole text 0.934 / 0.834).", "",
              "| set | texts | baseline AUC | whole text AUC | /check AUC | impolite below zero | polite at or above zero |",
              "|---|---|---|---|---|---|---|"]
     for name, r in result.items():

@@ -270,3 +270,29 @@ def test_a_texts_strategy_counts_come_from_its_sentences_as_from_the_whole_text(
         np.testing.assert_array_equal(strategies.joined(counts, lang), expected, err_msg=text[:60])
         anchored_hits += int(counts[1:, [p.startswith("^") for p in lang.politeness.values()]].sum())
     assert anchored_hits > 0  # later sentences do start with a greeting, a "why" or a "you" and are not counted
+
+
+def test_written_requests_are_read_with_their_targets_and_bad_labels_refused(tmp_path):
+    from types import SimpleNamespace
+
+    from service.checks.tone_training import _requests
+
+    ru = load_languages(("ru",)).get("ru")
+    rows = _requests([ru], -1.0, -0.5, 0.6)
+    assert {label for _, label, _ in rows} == {-1.0, -0.5, 0.6} and {code for *_, code in rows} == {"ru"}
+    assert ("Почему откатили правку в разделе «Биография»?", -0.5, "ru") in rows
+    folder = tmp_path / "xx" / "politeness"
+    folder.mkdir(parents=True)
+    (folder / "requests.yaml").write_text("polite:\n- Thanks!\nrude:\n- No.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="rude"):
+        _requests([SimpleNamespace(code="xx", folder=tmp_path / "xx")], -1.0, -0.5, 0.6)
+    assert _requests([SimpleNamespace(code="yy", folder=tmp_path / "yy")], -1.0, -0.5, 0.6) == []
+
+
+@pytest.mark.parametrize("bare,courteous", [
+    ("Почему удалили мой комментарий?", "Здравствуйте! Подскажите, пожалуйста, почему удалили мой комментарий? Спасибо."),
+    ("Проверьте мой перевод.", "Если будет минутка, проверьте, пожалуйста, мой перевод. Заранее благодарю!"),
+    ("Why did you delete my comment?", "Hi! Could you please tell me why my comment was deleted? Thanks."),
+])
+def test_a_courteous_request_scores_above_the_same_ask_made_bare(tone, bare, courteous):
+    assert tone.check(courteous).tone.score > tone.check(bare).tone.score
