@@ -9,7 +9,8 @@
   the manner of the politeness sets issue 9 judges on, EN and RU; never trained on): demanding or
   accusing against courteous (``requests_*``), and the subtler pairs people's ratings also split
   (``plain_*``): the same ask bare ("Why was the history section removed?") and with the usual
-  courtesies.
+  courtesies; and comments on question-and-answer sites (``qa_en``), in the manner of the
+  StackExchange part of the Stanford corpus.
 Each set is scored twice: the head on the whole text, and ``/check``'s tone score (0.7 × the text
 as a whole, 0.3 × its worst sentence, tone rules pulling down). The baseline, fitted in the same
 run, is the recipe of issue 9: a logistic regression on the same vectors trained only on the
@@ -82,7 +83,8 @@ def run(evaldata: Path, embedders) -> dict:
             "community requests written for the bench (en)": _requests("en"),
             "community requests written for the bench (ru)": _requests("ru"),
             "bare vs courteous requests written for the bench (en)": _requests("en", "plain", "plain"),
-            "bare vs courteous requests written for the bench (ru)": _requests("ru", "plain", "plain")}
+            "bare vs courteous requests written for the bench (ru)": _requests("ru", "plain", "plain"),
+            "question-and-answer site comments written for the bench (en)": _requests("en", "qa")}
     out = {}
     for name, (texts, labels, code) in sets.items():
         lang = languages.get(code)
