@@ -184,6 +184,18 @@ def main() -> int:
                      f"{pct(r['no_match'])} | {pct(r['offtopic_no_match'])} ({r['offtopic']}) |")
     lines.append("")
     print(" ", probe, flush=True)
+    small = {language: suggest_bench.small_library_probe(library, en if language == "en" else use, language)
+             for language in ("en", "ru")}
+    lines += ["A small team's library, the shape of issue 11's Russian probe: 20 starter templates drawn at random with 4 "
+              "of their triggers each (and their reply text), the probe's messages for those 20 matched in-process, language "
+              "given; 10 draws (fixed seeds).", "",
+              "| language | model | draws | messages a draw | top-1 mean | min–max |", "|---|---|---|---|---|---|"]
+    for language, r in small.items():
+        model = served.name if language == "en" else use.name
+        lines.append(f"| {language} | {model} | {r['draws']} | {r['messages']} | **{pct(r['mean'])}** | "
+                     f"{pct(r['min'])}–{pct(r['max'])} |")
+    lines.append("")
+    print(" ", small, flush=True)
     ratio = lat["suggest_p50"] / lat["bare_p50"]
     lines += ["## Suggestions: speed", "",
               f"{lat['requests']} sequential Bitext messages. `/suggest` over HTTP (auth, language given, classifier + BM25 ranking, "

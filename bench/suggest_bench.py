@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from pathlib import Path
@@ -347,3 +348,33 @@ def starter_probe(base_url: str, token: str, probe: Path = PROBE, offtopic: Path
         for key in ("top1", "top3", "language", "no_match"):
             row[key] /= row["queries"]
     return out
+
+
+def small_library_probe(templates, embedder: Embedder, language: str, intents: int = 20, triggers: int = 4,
+                        draws: int = 10, probe: Path = PROBE) -> dict:
+    """A small team's library, the shape of issue 11's Russian probe: ``intents`` starter templates
+    drawn at random (fixed seeds) with ``triggers`` of their triggers each (and their reply text),
+    matched in-process against the probe's customer messages for those templates. Per draw: top-1."""
+    import yaml
+
+    from service.library.rendering import plain_text
+
+    by_group = {t.translation_group: t for t in templates if t.language == language}
+    messages = yaml.safe_load(probe.read_text(encoding="utf-8"))
+    groups = sorted(g for g in messages if g in by_group and messages[g].get(language))
+    scores = []
+    for draw in range(draws):
+        chosen = random.Random(draw).sample(groups, intents)
+        docs = []
+        for n, group in enumerate(chosen):
+            template = by_group[group]
+            kept = list(template.triggers)
+            random.Random(draw * 100 + n).shuffle(kept)
+            docs.append(Document(n + 1, template.title, plain_text(template.body)[:1000], tuple(kept[:triggers])))
+        index = LanguageIndex(language, embedder, stopwords=STOPWORDS.get(language))
+        index.rebuild(docs, "small")
+        right = [index.search(text, 1).hits[0].template_id == n + 1
+                 for n, group in enumerate(chosen) for text in messages[group][language]]
+        scores.append(float(np.mean(right)))
+    return {"draws": draws, "intents": intents, "triggers": triggers, "messages": int(len(right)),
+            "mean": float(np.mean(scores)), "min": min(scores), "max": max(scores)}
