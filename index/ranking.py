@@ -275,8 +275,7 @@ def calibrate_topic_distance(groups: list[np.ndarray], seed: int = 0) -> float:
     Starter library (2026-11-27): all-MiniLM-L6-v2 0.60, all-mpnet-base-v2 0.55, USE on the Russian
     one 0.60 — where 0.45, the fixed cut before, split "Can I buy a gift card for a friend?" and
     three other ways of asking it into two topics with mpnet."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
+    from scipy.cluster.hierarchy import fcluster
     from sklearn.metrics import adjusted_rand_score
 
     triggers = [rows[1:11] for rows in groups if len(rows) > 2]  # row 0 is the template's own text
@@ -285,13 +284,43 @@ def calibrate_topic_distance(groups: list[np.ndarray], seed: int = 0) -> float:
     if len(triggers) > TOPIC_SAMPLE_TEMPLATES:
         chosen = np.random.default_rng(seed).choice(len(triggers), TOPIC_SAMPLE_TEMPLATES, replace=False)
         triggers = [triggers[i] for i in sorted(chosen)]
-    vectors = np.vstack(triggers).astype(np.float64)
     labels = np.repeat(np.arange(len(triggers)), [len(rows) for rows in triggers])
-    distances = np.clip(1.0 - vectors @ vectors.T, 0.0, 2.0)
-    np.fill_diagonal(distances, 0.0)
-    tree = linkage(squareform(distances, checks=False), method="average")
+    tree = topic_tree(np.vstack(triggers))
     agreement = [adjusted_rand_score(labels, fcluster(tree, cut, criterion="distance")) for cut in TOPIC_DISTANCES]
     return float(TOPIC_DISTANCES[int(np.argmax(agreement))])
+
+
+def topic_tree(vectors: np.ndarray, block: int = 256) -> np.ndarray:
+    """The average-linkage tree (scipy's) of vectors under cosine distance, as scikit-learn's
+    ``AgglomerativeClustering(metric="cosine", linkage="average")`` builds it, with the distances
+    from inner products of the unit rows, a block of rows at a time, written straight into the
+    condensed form. For 5,000 messages (2026-11-28, 384-d): 0.5 s instead of scikit-learn's 2.4 s,
+    the same topics (adjusted Rand index 1.0); most of scikit-learn's time went to ``pdist``."""
+    from scipy.cluster.hierarchy import linkage
+
+    x = np.asarray(vectors, np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    n = len(x)
+    condensed = np.empty(n * (n - 1) // 2, np.float64)
+    at = 0
+    for start in range(0, n - 1, block):
+        products = x[start:start + block] @ x[start:].T  # row i of the block against rows start.. on
+        for i in range(min(block, n - 1 - start)):
+            row = products[i, i + 1:]
+            condensed[at:at + len(row)] = row
+            at += len(row)
+    np.subtract(1.0, condensed, out=condensed)
+    np.clip(condensed, 0.0, 2.0, out=condensed)
+    return linkage(condensed, method="average")
+
+
+def topic_labels(vectors: np.ndarray, distance: float) -> np.ndarray:
+    """Topics (0, 1, …) of vectors: average linkage under cosine distance, cut at ``distance``."""
+    from scipy.cluster.hierarchy import fcluster
+
+    if len(vectors) < 2:
+        return np.zeros(len(vectors), int)
+    return fcluster(topic_tree(vectors), distance, criterion="distance") - 1
 
 
 def fuse(candidates: dict[int, float], lexical: dict[int, float], weight: float) -> dict[int, float]:

@@ -13,8 +13,9 @@ from functools import partial
 from typing import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from index.ranking import FALLBACK_TOPIC_DISTANCE
+from index.ranking import FALLBACK_TOPIC_DISTANCE, topic_labels
 from service.analytics.storage import AnalyticsStorage, gaps
 from service.auth.models import Principal
 from service.auth.policy import POLICY
@@ -196,8 +197,8 @@ class Analytics:
     def gaps(self, principal: Principal, language: str | None = None, limit: int = 50) -> list[dict]:
         """The recent unanswered messages the caller's team sees, clustered per language. A language's
         clustering is kept for the same set of messages (``TopicCache``): average linkage over
-        5,000 messages takes seconds, and a lead reopening the page, or a second lead of the team,
-        should not wait for it again."""
+        5,000 messages takes most of a second (``index.ranking.topic_labels``), and a lead
+        reopening the page, or a second lead of the team, should not wait for it again."""
         self._flush()
         self.purge_expired()
         recent = self._storage.recent_gap_ids(language, POLICY.own_team(principal, gaps.c.team_id))
@@ -211,18 +212,13 @@ class Analytics:
         return topics[:limit]
 
     def _cluster(self, lang: str, ids: list[int], distance: float) -> list[dict]:
-        from sklearn.cluster import AgglomerativeClustering
-
         started = time.perf_counter()
         mine = self._storage.gaps_by_id(ids)
         if not mine:
             return []
         vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in mine])
-        if len(mine) == 1:
-            labels = np.zeros(1, int)
-        else:
-            labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                             distance_threshold=distance).fit_predict(vectors)
+        with threadpool_limits(1):  # a lead's page must not take the cores that encode queries
+            labels = topic_labels(vectors, distance)
         topics = []
         for label in set(labels.tolist()):
             members = np.where(labels == label)[0]

@@ -1,8 +1,37 @@
-"""The coverage-gaps clustering kept per set of messages (``service.analytics.service.TopicCache``)."""
+"""Coverage gaps: the clustering of unanswered messages into topics (``index.ranking.topic_labels``)
+and its answers kept per set of messages (``service.analytics.service.TopicCache``)."""
 
 import threading
 
+import numpy as np
+import pytest
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.metrics import adjusted_rand_score
+
+from index.ranking import topic_labels
 from service.analytics.service import TopicCache
+
+
+@pytest.mark.parametrize("n,block_cut", [(2, 0.5), (3, 0.5), (600, 0.3), (600, 0.6), (1100, 0.45)])
+def test_topics_are_scikit_learns_average_linkage(n, block_cut):
+    # clustered unit vectors (topics with spread) and a few far ones, over more than one block of rows
+    rng = np.random.default_rng(n)
+    centres = rng.normal(size=(max(n // 25, 1), 64))
+    vectors = centres[rng.integers(0, len(centres), n)] + rng.normal(scale=0.45, size=(n, 64))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    expected = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                       distance_threshold=block_cut).fit_predict(vectors)
+    got = topic_labels(vectors.astype(np.float32), block_cut)
+    assert len(got) == n and len(set(got)) == len(set(expected))
+    assert adjusted_rand_score(expected, got) == pytest.approx(1.0)
+
+
+def test_topics_of_none_one_and_identical_messages():
+    assert topic_labels(np.zeros((0, 8), np.float32), 0.5).tolist() == []
+    assert topic_labels(np.ones((1, 8), np.float32), 0.5).tolist() == [0]
+    same = np.tile(np.eye(8, dtype=np.float32)[:2], (3, 1))  # three copies of two messages
+    labels = topic_labels(same, 0.5)
+    assert len(set(labels)) == 2 and labels[0] == labels[2] == labels[4] and labels[1] == labels[3] == labels[5]
 
 
 def counting(result):
