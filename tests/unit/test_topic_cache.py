@@ -127,3 +127,35 @@ def test_size_is_a_bound_not_a_target(monkeypatch):
     cache.get(("en", 0.4, "b"), compute)
     cache.get(("en", 0.4, "a"), compute)
     assert len(calls) == 3
+
+
+def test_a_set_keeps_its_largest_topics_and_the_page_its_limit(tmp_path):
+    import datetime as dt
+    import uuid
+
+    from service.analytics.service import TOPICS_KEPT, Analytics
+    from service.analytics.storage import AnalyticsStorage
+    from service.auth.models import Principal
+    from service.core.db import Database, utcnow
+    from service.core.errors import ValidationFailed
+
+    storage = AnalyticsStorage(Database(f"sqlite:///{tmp_path}/gaps.db"))
+    # TOPICS_KEPT + 20 topics, far apart (one-hot directions); topic n has 1 + (n % 3) messages
+    dim, now = TOPICS_KEPT + 20, utcnow()
+    for n in range(dim):
+        for copy in range(1 + n % 3):
+            vector = np.zeros(dim, np.float32)
+            vector[n] = 1.0
+            storage.record_suggestion(suggestion_id=uuid.uuid4().hex, language="en", template_ids="[]", no_match=True,
+                                      top_score=0.1, token_id=None, team_id=None,
+                                      created_at=now - dt.timedelta(seconds=n * 3 + copy), snippet=f"topic {n:03d} copy {copy}",
+                                      gap_vector=vector)
+    analytics = Analytics(storage, None, 90)
+    lead = Principal(name="lead", role="admin")
+    page = analytics.gaps(lead, "en")
+    assert len(page) == 50 and all(t["count"] == 3 for t in page)  # the largest first
+    widest = analytics.gaps(lead, "en", limit=TOPICS_KEPT)
+    assert len(widest) == TOPICS_KEPT and [t["count"] for t in widest] == sorted((t["count"] for t in widest), reverse=True)
+    assert widest[:50] == page
+    with pytest.raises(ValidationFailed):
+        analytics.gaps(lead, "en", limit=TOPICS_KEPT + 1)
