@@ -28,12 +28,17 @@ log = logging.getLogger("tact.analytics")
 # Topics kept per language and set of messages, largest first: a page shows 50; 5,000 messages made
 # up to 1,400 topics (CLINC150 queries, mpnet), ~1 MB a set if all were kept.
 TOPICS_KEPT = 200
+
 ACTIONS = ("shown", "inserted", "dismissed", "sent")
 HEAVY_EDIT = 0.5
 # Sent with at most this share of the reply changed: the template answered the message, and the
 # message (its redacted snippet) becomes a trigger of it. Dismissed, or sent heavily edited
 # (HEAVY_EDIT), and what was learned from that message for that template is dropped again.
 LIGHT_EDIT = 0.3
+
+
+def _largest_first(topic: dict) -> tuple:
+    return -topic["count"], topic["label"]
 
 
 class Analytics:
@@ -214,7 +219,7 @@ class Analytics:
             distance = float(self._topic_distance(lang))
             key = (lang, distance, hashlib.blake2b(np.asarray(ids, np.int64).tobytes(), digest_size=16).hexdigest())
             topics += self._topics.get(key, partial(self._cluster, lang, ids, distance))
-        topics.sort(key=lambda t: (-t["count"], t["label"]))
+        topics.sort(key=_largest_first)
         return topics[:limit]
 
     def _cluster(self, lang: str, ids: list[int], distance: float) -> list[dict]:
@@ -238,7 +243,7 @@ class Analytics:
             })
         log.info("coverage gaps clustered", extra={"language": lang, "messages": len(mine), "topics": len(topics),
                                                    "ms": round((time.perf_counter() - started) * 1000, 1)})
-        topics.sort(key=lambda t: (-t["count"], t["label"]))
+        topics.sort(key=_largest_first)
         return topics[:TOPICS_KEPT]
 
 

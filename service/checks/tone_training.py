@@ -107,13 +107,11 @@ def _requests(languages, impolite: float, plain: float, polite: float) -> list[E
         path = lang.folder / "politeness" / "requests.yaml"
         if not path.exists():
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for label, sentences in data.items():
-            if label not in ("polite", "plain", "impolite") or not all(isinstance(x, str) for x in sentences or ()):
+        targets = {"polite": polite, "plain": plain, "impolite": impolite}
+        for label, sentences in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if label not in targets or not all(isinstance(x, str) for x in sentences or ()):
                 raise ValueError(f"{path}: {label!r} must be polite, plain or impolite, a list of quoted requests")
-        out += [(s, polite, lang.code) for s in data.get("polite") or ()]
-        out += [(s, plain, lang.code) for s in data.get("plain") or ()]
-        out += [(s, impolite, lang.code) for s in data.get("impolite") or ()]
+            out += [(s, targets[label], lang.code) for s in sentences or ()]
     return out
 
 
