@@ -296,3 +296,22 @@ def test_written_requests_are_read_with_their_targets_and_bad_labels_refused(tmp
 ])
 def test_a_courteous_request_scores_above_the_same_ask_made_bare(tone, bare, courteous):
     assert tone.check(courteous).tone.score > tone.check(bare).tone.score
+
+
+def test_a_short_texts_worst_sentence_pulls_it_down_only_below_the_rude_line():
+    from service.checks.tone import LABEL_BOUNDS, mixed
+
+    rude = LABEL_BOUNDS[0]
+    # a courteous request whose bare ask is its worst sentence: the whole text's score stands
+    assert mixed(0.6, [0.5, -0.2], 2) == pytest.approx(0.6)
+    assert mixed(0.6, [0.5, rude], 2) == pytest.approx(0.6)
+    # a rude sentence in it: pulled down by 0.3 of how far it lies below the line
+    assert mixed(0.6, [0.5, rude - 0.4], 2) == pytest.approx(0.6 - 0.3 * 0.4)
+    # a reply longer than three sentences is read as the mean of its sentences: the plain mix
+    assert mixed(0.6, [0.5, 0.4, 0.3, -0.2], 4) == pytest.approx(0.7 * 0.6 + 0.3 * -0.2)
+
+
+def test_a_rude_line_still_lowers_a_short_reply(tone):
+    polite = "Thank you for your patience. Your refund was sent today."
+    assert tone.check(polite + " Stop wasting my time with stupid questions.", "en").tone.score < \
+        tone.check(polite, "en").tone.score - 0.2
