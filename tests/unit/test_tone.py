@@ -281,6 +281,10 @@ def test_written_requests_are_read_with_their_targets_and_bad_labels_refused(tmp
     rows = _requests([ru], -1.0, -0.5, 0.6)
     assert {label for _, label, _ in rows} == {-1.0, -0.5, 0.6} and {code for *_, code in rows} == {"ru"}
     assert ("Почему откатили правку в разделе «Биография»?", -0.5, "ru") in rows
+    en = load_languages(("en",)).get("en")
+    rows = _requests([en], -1.0, -0.5, 0.6)
+    assert {label for _, label, _ in rows} == {-1.0, -0.5, 0.6} and {code for *_, code in rows} == {"en"}
+    assert ("Which plugin versions do you have installed?", -0.5, "en") in rows
     folder = tmp_path / "xx" / "politeness"
     folder.mkdir(parents=True)
     (folder / "requests.yaml").write_text("polite:\n- Thanks!\nrude:\n- No.\n", encoding="utf-8")
@@ -293,6 +297,7 @@ def test_written_requests_are_read_with_their_targets_and_bad_labels_refused(tmp
     ("Почему удалили мой комментарий?", "Здравствуйте! Подскажите, пожалуйста, почему удалили мой комментарий? Спасибо."),
     ("Проверьте мой перевод.", "Если будет минутка, проверьте, пожалуйста, мой перевод. Заранее благодарю!"),
     ("Why did you delete my comment?", "Hi! Could you please tell me why my comment was deleted? Thanks."),
+    ("What Python version?", "Thanks for the question! Which Python version are you using, if I may ask?"),
 ])
 def test_a_courteous_request_scores_above_the_same_ask_made_bare(tone, bare, courteous):
     assert tone.check(courteous).tone.score > tone.check(bare).tone.score
