@@ -11,7 +11,9 @@
   (``plain_*``): the same ask bare ("Why was the history section removed?") and with the usual
   courtesies; and comments on question-and-answer sites (``qa_en``), in the manner of the
   StackExchange part of the Stanford corpus, and the same bare against courteous there
-  (``qa_plain_en``, written before the English requests for training).
+  (``qa_plain_en``, written before the English requests for training); and, in Russian, bare and
+  courteous wiki talk-page requests that are not each other's twins (``wiki_plain_ru``, in the
+  shape of TyDiP's: a sentence of context and the ask).
 Each set is scored twice: the head on the whole text, and ``/check``'s tone score (the text as a
 whole, its worst sentence pulling down as ``tone.mixed`` says, tone rules pulling down). The baseline, fitted in the same
 run, is the recipe of issue 9: a logistic regression on the same vectors trained only on the
@@ -86,7 +88,8 @@ def run(evaldata: Path, embedders) -> dict:
             "bare vs courteous requests written for the bench (en)": _requests("en", "plain", "plain"),
             "bare vs courteous requests written for the bench (ru)": _requests("ru", "plain", "plain"),
             "question-and-answer site comments written for the bench (en)": _requests("en", "qa"),
-            "bare vs courteous question-and-answer comments written for the bench (en)": _requests("en", "qa_plain", "plain")}
+            "bare vs courteous question-and-answer comments written for the bench (en)": _requests("en", "qa_plain", "plain"),
+            "bare vs courteous wiki talk-page requests, other asks, written for the bench (ru)": _requests("ru", "wiki_plain", "plain")}
     out = {}
     for name, (texts, labels, code) in sets.items():
         lang = languages.get(code)
