@@ -269,3 +269,40 @@ def report_ordinary(result: dict) -> list[str]:
              "| sentences from | n | flagged |", "|---|---|---|"]
     lines += [f"| {name} | {r['n']} | **{r['false_alarms']:.3f}** |" for name, r in result.items()]
     return lines + [""]
+
+
+def run_team(embedders) -> dict:
+    """A team's own "never say" sentences (bench/etiquette/team_*.yaml, written after the team
+    model's C and line were chosen): how many paraphrases of them agents' drafts get flagged, and
+    how many of the team's clean replies on the same topics, with the model alone, with the
+    examples as nearest neighbours only (cosine 0.75), and with the team's own model beside them."""
+    from service.checks.base import Example, TeamRules
+
+    languages = load_languages(("en", "ru"))
+    model = EtiquetteModel.load()
+    vectors = SentenceVectors(embedders.get(model.model))
+    nearest, learned = EtiquetteCheck(vectors, model), EtiquetteCheck(vectors, model, languages)
+    out = {}
+    for code in ("en", "ru"):
+        data = yaml.safe_load((EVAL / f"team_{code}.yaml").read_text(encoding="utf-8"))
+        rules = TeamRules(never_say=tuple(Example(t) for t in data["never_say"]))
+        lang = languages.get(code)
+        for name, check, taught in (("model alone", nearest, TeamRules()), ("nearest example", nearest, rules),
+                                    ("team model", learned, rules)):
+            flagged = lambda texts: sum(bool(check.check(t, lang, CheckContext(rules=taught))) for t in texts)  # noqa: E731
+            out[(code, name)] = {"never_say": len(data["never_say"]), "paraphrases": len(data["paraphrases"]),
+                                 "caught": flagged(data["paraphrases"]), "clean": len(data["clean"]),
+                                 "false_alarms": flagged(data["clean"])}
+    return out
+
+
+def report_team(result: dict) -> list[str]:
+    lines = ["Teams teach the check (bench/etiquette/team_*.yaml: a bank's and an internet provider's support team, "
+             "8 \"never say\" sentences each, three paraphrases of each said otherwise, 20 replies on the same topics the "
+             "team does send; written after the team model's C and line were chosen). *Nearest example*: a sentence "
+             "within cosine 0.75 of an example; *team model*: also the team's own logistic regression "
+             "(service/checks/team_head.py).", "",
+             "| language | how | paraphrases flagged | team's clean replies flagged |", "|---|---|---|---|"]
+    for (code, name), r in result.items():
+        lines.append(f"| {code} | {name} | **{r['caught']} of {r['paraphrases']}** | {r['false_alarms']} of {r['clean']} |")
+    return lines + [""]

@@ -246,6 +246,7 @@ def main() -> int:
     lines += etiquette_bench.report_long(etiquette_bench.run(checks_embedders, "dev_long", base_too=True))
     lines += etiquette_bench.report_hurried(etiquette_bench.run_hurried(checks_embedders))
     lines += etiquette_bench.report_short(etiquette_bench.run_short(checks_embedders))
+    lines += etiquette_bench.report_team(etiquette_bench.run_team(checks_embedders))
     lines += etiquette_bench.report_ordinary(etiquette_bench.ordinary(
         checks_embedders, data.EVALDATA, Path(Settings.from_env().languagetool.home) / "lib"))
     lines += ["", f"Total benchmark time: {time.time() - started:.0f} s.", ""]

@@ -23,6 +23,7 @@ import numpy as np
 
 from service.checks.base import CheckContext, Finding
 from service.checks.kernel import RBFKernel, one_blas_thread
+from service.checks.team_head import TEAM_LINE
 from service.checks.tone import split_sentences
 from service.languages import Language
 
@@ -326,6 +327,13 @@ class EtiquetteModel:
         return out
 
 
+def _clean_sentences(languages) -> list[str]:
+    """Every language's clean etiquette training sentences: what a team's own model learns against."""
+    from service.checks.etiquette_training import written_examples
+
+    return [s for lang in languages for s in written_examples(lang).get("clean") or ()]
+
+
 def _with_object(sentence: str, language: Language, category: str) -> str | None:
     """The category's rewrite about what the sentence is about ("your refund"), when the language
     says how (``rewrite_object`` and ``etiquette_objects`` in its tone.yaml) and the sentence names it."""
@@ -349,9 +357,17 @@ class EtiquetteCheck:
     # RU 0.931 / 0.914).
     affects_tone = False
 
-    def __init__(self, vectors, model: EtiquetteModel | None) -> None:
+    def __init__(self, vectors, model: EtiquetteModel | None, languages=None) -> None:
+        """``languages``: where the clean training sentences are that a team's own model learns
+        against (``team_head.py``); without them a team's examples act as nearest neighbours only."""
         self._vectors = vectors  # checks.vectors.SentenceVectors of the model's embedder
         self._model = model
+        self._team_heads = None
+        if languages is not None and vectors is not None:
+            from service.checks.team_head import TeamHeads
+
+            self._team_heads = TeamHeads(lambda texts: self._vectors.encode([as_written_in_training(t) for t in texts]),
+                                         lambda: _clean_sentences(languages))
 
     @property
     def ready(self) -> bool:
@@ -395,6 +411,9 @@ class EtiquetteCheck:
         fine = self._vectors.encode([as_written_in_training(e.text) for e in rules.fine]) if rules.fine else None
         clean = self._model.probabilities(vectors, texts)[:, self._model.clean] if rules.competitors else None
         names = [re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)", re.I) for n in rules.competitors]
+        head = self._team_heads.head([e.text for e in rules.never_say], [e.text for e in rules.fine]) \
+            if self._team_heads is not None and rules.never_say else None
+        team = head.probabilities(vectors) if head is not None else None
         out = []
         for i, verdict in enumerate(verdicts):
             near_never = float((never @ vectors[i]).max()) if never is not None else -1.0
@@ -405,6 +424,10 @@ class EtiquetteCheck:
                 verdict = (category, near_never)
             elif near_fine >= FINE_SIMILARITY:
                 verdict = None
+            elif team is not None and team[i] >= TEAM_LINE:  # the team's own model: its paraphrases too
+                example = rules.never_say[int((never @ vectors[i]).argmax())]
+                category = example.category or (verdict[0] if verdict else "team")
+                verdict = (category, float(team[i]))
             elif verdict is None and names and clean[i] < COMPETITOR_NAME_CLEAN and any(n.search(texts[i]) for n in names):
                 verdict = ("competitor", 1.0 - float(clean[i]))
             out.append(verdict)

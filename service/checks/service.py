@@ -120,7 +120,7 @@ class CheckService:
                    {m.model for m in (head, etiquette) if m is not None}}
         scorer = ToneScorer(vectors.get(head.model) if head else None, head)
         server = LanguageToolServer(settings.languagetool, state_dir=settings.data_dir)
-        deps = CheckDeps(settings, server, etiquette, vectors.get(etiquette.model) if etiquette else None)
+        deps = CheckDeps(settings, server, etiquette, vectors.get(etiquette.model) if etiquette else None, languages)
         service = cls(build_checks(deps), scorer, languages, detector, RulesStorage(db), server)
         grammar = service.grammar
         if grammar is not None:
