@@ -331,7 +331,8 @@ def _clean_sentences(languages) -> list[str]:
     """Every language's clean etiquette training sentences: what a team's own model learns against."""
     from service.checks.etiquette_training import written_examples
 
-    return [s for lang in languages for s in written_examples(lang).get("clean") or ()]
+    return [s for lang in languages if (lang.folder / "etiquette" / "train.yaml").is_file()  # a language may have none
+            for s in written_examples(lang).get("clean") or ()]
 
 
 def _with_object(sentence: str, language: Language, category: str) -> str | None:

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
+
+log = logging.getLogger("tact.check")
 
 TEAM_C = 10.0
 # Flagged when the team's model finds a sentence more likely one of its "never say" kind than a
@@ -86,10 +89,15 @@ class TeamHeads:
             with self._lock:
                 if key in self._heads:
                     return self._heads[key]
-            if self._clean is None:
-                self._clean = self._encode(self._clean_sentences())
-            fitted = TeamHead.fit(self._encode(never), self._encode(fine) if fine else np.zeros((0, self._clean.shape[1])),
-                                  self._clean)
+            try:
+                if self._clean is None:
+                    self._clean = self._encode(self._clean_sentences())
+                if not len(self._clean):
+                    return None  # nothing clean to learn against: the nearest examples act alone
+                fitted = TeamHead.fit(self._encode(never), self._encode(fine) if fine else self._clean[:0], self._clean)
+            except Exception as exc:  # noqa: BLE001 - the nearest examples still act; the next check tries again
+                log.warning("team etiquette model not fitted", extra={"error": type(exc).__name__})
+                return None
             with self._lock:
                 self._heads[key] = fitted
                 while len(self._heads) > self._kept:

@@ -92,3 +92,18 @@ def test_concurrent_checks_fit_a_new_set_once():
     for t in threads:
         t.join()
     assert len(fits) == 1 and len({id(r) for r in results}) == 1
+
+
+def test_a_language_without_etiquette_sentences_and_a_failing_fit_leave_the_nearest_examples_acting(tmp_path, use_model):
+    from types import SimpleNamespace
+
+    third = SimpleNamespace(code="xx", folder=tmp_path / "xx")  # a language folder without etiquette/train.yaml
+    check = EtiquetteCheck(SentenceVectors(use_model), EtiquetteModel.load(), [third])
+    rules = TeamRules(never_say=(Example("I'm closing this ticket now."),))
+    assert rules_of(check, "I'm closing this ticket now.", rules) == {"ETIQUETTE_TEAM"}  # the nearest example
+    assert rules_of(check, "Thanks, your refund was sent today.", rules) == set()
+
+    def broken(texts):
+        raise RuntimeError("encoder down")
+
+    assert TeamHeads(broken, lambda: ["clean"]).head(["never"], []) is None
