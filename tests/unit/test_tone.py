@@ -304,7 +304,7 @@ def test_a_courteous_request_scores_above_the_same_ask_made_bare(tone, bare, cou
 
 
 def test_a_short_texts_worst_sentence_pulls_it_down_only_below_the_rude_line():
-    from service.checks.tone import LABEL_BOUNDS, mixed
+    from service.checks.tone import LABEL_BOUNDS, WHOLE_TEXT_SENTENCES, mixed
 
     rude = LABEL_BOUNDS[0]
     # a courteous request whose bare ask is its worst sentence: the whole text's score stands
@@ -312,8 +312,9 @@ def test_a_short_texts_worst_sentence_pulls_it_down_only_below_the_rude_line():
     assert mixed(0.6, [0.5, rude], 2) == pytest.approx(0.6)
     # a rude sentence in it: pulled down by 0.3 of how far it lies below the line
     assert mixed(0.6, [0.5, rude - 0.4], 2) == pytest.approx(0.6 - 0.3 * 0.4)
-    # a reply longer than three sentences is read as the mean of its sentences: the plain mix
-    assert mixed(0.6, [0.5, 0.4, 0.3, -0.2], 4) == pytest.approx(0.7 * 0.6 + 0.3 * -0.2)
+    # a reply longer than WHOLE_TEXT_SENTENCES is read as the mean of its sentences: the plain mix
+    values = [0.5, 0.4, 0.3, 0.3, 0.4, 0.5, -0.2]
+    assert mixed(0.6, values, WHOLE_TEXT_SENTENCES + 1) == pytest.approx(0.7 * 0.6 + 0.3 * -0.2)
 
 
 def test_a_rude_line_still_lowers_a_short_reply(tone):
