@@ -115,7 +115,7 @@ def report(result: dict) -> list[str]:
              "Kernel ridge regression (RBF) over USE multilingual v3 sentence vectors and politeness-strategy counts "
              "(`tact train tone`, fixed seed; what it learns from: `service/checks/tone_training.py`). AUC of telling "
              "polite from impolite on sets it was not trained on. *Whole text*: the head on the text as one; "
-             "*/check*: the tone score `/check` returns (the text as a whole; its worst sentence pulls a text of three "
+             "*/check*: the tone score `/check` returns (the text as a whole; its worst sentence pulls a text of six "
              "sentences or fewer down only below the rude line, −0.5, and is 0.3 of a longer reply's score; tone rules "
              "pulling down). Baseline: logistic regression on the same vectors, Wikipedia quartiles only (issue 9's "
              "recipe), fitted in the same run. *Below zero*: share of the impolite texts whose /check score is negative; "

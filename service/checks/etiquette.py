@@ -23,7 +23,7 @@ import numpy as np
 
 from service.checks.base import CheckContext, Finding
 from service.checks.kernel import RBFKernel, one_blas_thread
-from service.checks.team_head import TEAM_LINE
+from service.checks.team_head import TEAM_LINE, TeamHeads
 from service.checks.tone import split_sentences
 from service.languages import Language
 
@@ -365,14 +365,17 @@ class EtiquetteCheck:
         self._model = model
         self._team_heads = None
         if languages is not None and vectors is not None:
-            from service.checks.team_head import TeamHeads
-
             self._team_heads = TeamHeads(lambda texts: self._vectors.encode([as_written_in_training(t) for t in texts]),
                                          lambda: _clean_sentences(languages))
 
     @property
     def ready(self) -> bool:
         return self._model is not None and self._vectors is not None
+
+    def warm_up(self) -> None:
+        """Before the first team's check: what a team's own model learns against."""
+        if self._team_heads is not None:
+            self._team_heads.prepare()
 
     def check(self, text: str, language: Language, context: CheckContext) -> list[Finding]:
         if not self.ready:
@@ -415,20 +418,19 @@ class EtiquetteCheck:
         head = self._team_heads.head([e.text for e in rules.never_say], [e.text for e in rules.fine]) \
             if self._team_heads is not None and rules.never_say else None
         team = head.probabilities(vectors) if head is not None else None
+        never_sims = never @ vectors.T if never is not None else None  # examples × sentences
         out = []
         for i, verdict in enumerate(verdicts):
-            near_never = float((never @ vectors[i]).max()) if never is not None else -1.0
+            near_never = float(never_sims[:, i].max()) if never is not None else -1.0
             near_fine = float((fine @ vectors[i]).max()) if fine is not None else -1.0
-            if near_never >= NEVER_SAY_SIMILARITY and near_never >= near_fine:
-                example = rules.never_say[int((never @ vectors[i]).argmax())]
+            nearest_taught = near_never >= NEVER_SAY_SIMILARITY and near_never >= near_fine
+            # the team's own model catches its paraphrases too, unless a "fine" example clears them
+            if nearest_taught or (team is not None and team[i] >= TEAM_LINE and near_fine < FINE_SIMILARITY):
+                example = rules.never_say[int(never_sims[:, i].argmax())]
                 category = example.category or (verdict[0] if verdict else "team")
-                verdict = (category, near_never)
+                verdict = (category, near_never if nearest_taught else float(team[i]))
             elif near_fine >= FINE_SIMILARITY:
                 verdict = None
-            elif team is not None and team[i] >= TEAM_LINE:  # the team's own model: its paraphrases too
-                example = rules.never_say[int((never @ vectors[i]).argmax())]
-                category = example.category or (verdict[0] if verdict else "team")
-                verdict = (category, float(team[i]))
             elif verdict is None and names and clean[i] < COMPETITOR_NAME_CLEAN and any(n.search(texts[i]) for n in names):
                 verdict = ("competitor", 1.0 - float(clean[i]))
             out.append(verdict)

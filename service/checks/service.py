@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +19,7 @@ from service.checks.base import (
     TeamRules,
     Tone,
 )
-from service.checks.etiquette import EtiquetteModel
+from service.checks.etiquette import EtiquetteCheck, EtiquetteModel
 from service.checks.grammar import GrammarCheck
 from service.checks.languagetool import LanguageToolServer
 from service.checks.registry import CheckDeps, build_checks
@@ -127,6 +128,9 @@ class CheckService:
             # Each (re)start loads a language's rules on first use (seconds): before users wait.
             server.on_ready.append(lambda: grammar.warm_up(languages))
         server.start()
+        for check in service.checks:
+            if isinstance(check, EtiquetteCheck):  # off the request path, beside LanguageTool's start
+                threading.Thread(target=check.warm_up, name="tact-etiquette-warm-up", daemon=True).start()
         return service
 
     @property

@@ -107,12 +107,13 @@ def _written(languages, responses: Path, impolite: float, polite: float) -> list
 
 
 def _requests(languages, impolite: float, plain: float, polite: float) -> list[Example]:
-    """Requests between people written for a language without rated ones in the dev sets
-    (``languages/<code>/politeness/requests.yaml``): the courteous ones at the polite quartile's
-    line, the bare direct ones at the impolite quartile's, the demanding or accusing ones where
-    the etiquette sentences sit (``impolite``). Without them Russian learned politeness
-    only from toxic comments against their neutral rewrites, and a bare request ("Почему убрали
-    раздел?") scored as polite as a courteous one (bench/politeness/plain_ru.yaml: AUC 0.834)."""
+    """Requests between people written for a language (``languages/<code>/politeness/requests.yaml``):
+    the courteous ones at the polite quartile's line, the bare direct ones at the impolite
+    quartile's, the demanding or accusing ones where the etiquette sentences sit (``impolite``).
+    Without them Russian learned politeness only from toxic comments against their neutral
+    rewrites, and a bare request ("Почему убрали раздел?") scored as polite as a courteous one
+    (bench/politeness/plain_ru.yaml: AUC 0.834); English, from Wikipedia's requests, ranked bare
+    questions on a Q&A post below the baseline (bench/politeness/qa_plain_en.yaml: 0.894)."""
     out = []
     for lang in languages:
         path = lang.folder / "politeness" / "requests.yaml"

@@ -107,3 +107,17 @@ def test_a_language_without_etiquette_sentences_and_a_failing_fit_leave_the_near
         raise RuntimeError("encoder down")
 
     assert TeamHeads(broken, lambda: ["clean"]).head(["never"], []) is None
+
+
+def test_prepared_clean_sentences_leave_a_first_check_only_its_examples_to_encode():
+    calls = []
+
+    def encode(texts):
+        calls.append(list(texts))
+        return np.eye(len(texts), 8, dtype=np.float32) if texts else np.zeros((0, 8), np.float32)
+
+    heads = TeamHeads(encode, lambda: ["clean 1", "clean 2", "clean 3"])
+    heads.prepare()
+    assert calls == [["clean 1", "clean 2", "clean 3"]]
+    assert heads.head(["never x"], []) is not None
+    assert calls[1:] == [["never x"]]
