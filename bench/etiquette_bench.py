@@ -12,16 +12,18 @@ import numpy as np
 import yaml
 
 from service.checks.base import CheckContext
-from service.checks.etiquette import CATEGORIES, LONG_WORDS, EtiquetteCheck, EtiquetteModel, as_written_in_training
+from service.checks.etiquette import CATEGORIES, HEAD_PATH, LONG_WORDS, EtiquetteCheck, EtiquetteModel, as_written_in_training
 from service.checks.etiquette_training import jfleg_sentences, languagetool_sentences, ordinary_halves
 from service.checks.placeholders import PlaceholderCheck
 from service.checks.privacy import PrivacyCheck
 from service.checks.structure import StructureCheck
 from service.checks.tone import ToneRulesCheck
 from service.checks.vectors import SentenceVectors
+from service.checks.verifier import load_verifiers
 from service.languages import load_languages
 
 EVAL = Path(__file__).resolve().parent / "etiquette"
+VERIFIERS_BESIDE = HEAD_PATH  # the etiquette model file the verifiers are read beside
 CLEAN_SETS = ("clean", "neutral")
 
 
@@ -30,17 +32,21 @@ def _rules() -> list:
     return [ToneRulesCheck(), StructureCheck(), PrivacyCheck(), PlaceholderCheck()]
 
 
-def _kinds(embedders, base_too: bool = False) -> dict[str, list]:
-    """The checks measured: the rules alone, rules + the learned check, and with ``base_too`` rules
-    + the learned check without its long-sentence model."""
+def _kinds(embedders, base_too: bool = False, unverified: bool = False) -> dict[str, list]:
+    """The checks measured: the rules alone, rules + the learned check (with its second reading,
+    ``checks/verifier.py``, where the language has one), with ``base_too`` rules + the learned check
+    without its long-sentence model, with ``unverified`` without the second reading."""
     model = EtiquetteModel.load()
     rules = _rules()
     vectors = SentenceVectors(embedders.get(model.model))
-    kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(vectors, model)]}
+    verifiers = {code: (v, SentenceVectors(embedders.get(v.model))) for code, v in load_verifiers(VERIFIERS_BESIDE).items()}
+    kinds = {"rules": rules, "learned": rules + [EtiquetteCheck(vectors, model, verifiers=verifiers)]}
     if base_too:
         base = copy.copy(model)
         base.long = None
-        kinds["base"] = rules + [EtiquetteCheck(vectors, base)]
+        kinds["base"] = rules + [EtiquetteCheck(vectors, base, verifiers=verifiers)]
+    if unverified:
+        kinds["unverified"] = rules + [EtiquetteCheck(vectors, model)]
     return kinds
 
 
@@ -143,12 +149,12 @@ def run_hurried(embedders, copies: int = 3, seed: int = 2026) -> dict:
     return out
 
 
-def run(embedders, name: str = "eval", base_too: bool = False) -> dict:
+def run(embedders, name: str = "eval", base_too: bool = False, unverified: bool = False) -> dict:
     """Per language and category, the share caught by the rules and by rules + learned, on
     ``bench/etiquette/<name>_<code>.yaml``; for ``voices``, also per voice (the n-th sentence of
     each category is in the n-th of ``VOICES``). ``base_too``: also the learned check without its
-    long-sentence model (kind ``base``)."""
-    languages, kinds = load_languages(("en", "ru")), _kinds(embedders, base_too)
+    long-sentence model (kind ``base``); ``unverified``: without its second reading."""
+    languages, kinds = load_languages(("en", "ru")), _kinds(embedders, base_too, unverified)
     out = {}
     for code in ("en", "ru"):
         data = yaml.safe_load((EVAL / f"{name}_{code}.yaml").read_text(encoding="utf-8"))
@@ -203,13 +209,15 @@ def report(result: dict) -> list[str]:
     lines = ["## Etiquette check", "",
              "Sentences written apart from the training set (bench/etiquette/, other topics and phrasings). Recall: share of "
              "violating sentences that get a tone or privacy issue; false alarms: share of clean support sentences (polite ones on "
-             "the same touchy topics) and of neutral ones (information and steps) that do.", "",
-             "| language | category | sentences | rules only | rules + learned |", "|---|---|---|---|---|"]
+             "the same touchy topics) and of neutral ones (information and steps) that do. *First reading only*: the "
+             "learned check without its second reading (service/checks/verifier.py: English; Russian has none).", "",
+             "| language | category | sentences | rules only | rules + learned | first reading only |", "|---|---|---|---|---|---|"]
     for code, rows in result.items():
         for category in [*CATEGORIES, "all violations", *CLEAN_SETS]:
             r = rows[category]
             what = "false alarms" if category in CLEAN_SETS else "recall"
-            lines.append(f"| {code} | {category} ({what}) | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |")
+            first = f" {r['unverified']:.3f} |" if "unverified" in r else " – |"
+            lines.append(f"| {code} | {category} ({what}) | {r['n']} | {r['rules']:.3f} | **{r['learned']:.3f}** |{first}")
     return lines + [""]
 
 

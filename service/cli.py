@@ -142,6 +142,7 @@ def cmd_train_etiquette(args) -> int:
     from index.embedder import load_embedder
     from service.checks.etiquette import HEAD_PATH
     from service.checks.etiquette_training import train_etiquette
+    from service.checks.verifier import train_verifier, training_rows, verifier_path
     from service.languages import load_languages
 
     settings = Settings.from_env()
@@ -150,6 +151,11 @@ def cmd_train_etiquette(args) -> int:
     lt_lib = Path(settings.languagetool.home) / "lib" if settings.languagetool.home else None
     train_etiquette(languages, load_embedder(settings.models.tone, settings.models.engine), settings.starter_library_dir, out,
                     evaldata=Path(args.evaldata), lt_lib=lt_lib)
+    for lang in languages:  # the second reading of what the model flags, where a language names its model
+        if lang.etiquette_verifier:
+            texts, violating = training_rows(lang, settings.starter_library_dir)
+            train_verifier(texts, violating, load_embedder(lang.etiquette_verifier, settings.models.engine), lang.code,
+                           verifier_path(out, lang.code))
     return 0
 
 
@@ -163,6 +169,7 @@ def cmd_models_check(args) -> int:
     configure(settings.log_level)  # model assembly and ONNX export log their progress
     languages = load_languages(settings.languages, settings.language_dirs)
     specs = [settings.models.by_language.get(lang.code, lang.model) for lang in languages] + [settings.models.tone]
+    specs += [lang.etiquette_verifier for lang in languages if lang.etiquette_verifier and settings.etiquette_verifier]
     for spec in dict.fromkeys(specs):
         print(f"loading {spec} …", flush=True)
         embedder = load_embedder(spec, settings.models.engine)

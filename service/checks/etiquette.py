@@ -181,7 +181,10 @@ class PairwiseSVM:
             # the support vectors of class i carry their coefficient against j in row j - 1, those of j in row i
             coef[n, starts[i]:starts[i + 1]] = svc.dual_coef_[j - 1, starts[i]:starts[i + 1]]
             coef[n, starts[j]:starts[j + 1]] = svc.dual_coef_[i, starts[j]:starts[j + 1]]
-        return cls(svc.support_vectors_, svc._gamma, coef, svc.intercept_, svc.probA_, svc.probB_, k, int8)
+        intercept = svc.intercept_
+        if k == 2:  # scikit-learn flips a binary machine's public signs (positive: its second class); libsvm's are kept
+            coef, intercept = -coef, -intercept
+        return cls(svc.support_vectors_, svc._gamma, coef, intercept, svc.probA_, svc.probB_, k, int8)
 
     def decisions(self, vectors: np.ndarray) -> np.ndarray:
         """(sentences × pairs) one-against-one decision values."""
@@ -198,6 +201,8 @@ class PairwiseSVM:
         # P(the pair's first class | one of the two), as libsvm's sigmoid_predict, kept off 0 and 1
         won = np.clip(1.0 / (1.0 + np.exp(decisions * self.prob_a + self.prob_b)), 1e-7, 1 - 1e-7)
         n, k = len(decisions), self.n_classes
+        if k == 2:  # one pair: its sigmoid is the distribution (the coupling's system is singular)
+            return np.column_stack([won[:, 0], 1.0 - won[:, 0]])
         r = np.zeros((n, k, k))
         r[:, self.first, self.second] = won
         r[:, self.second, self.first] = 1.0 - won
@@ -358,11 +363,14 @@ class EtiquetteCheck:
     # RU 0.931 / 0.914).
     affects_tone = False
 
-    def __init__(self, vectors, model: EtiquetteModel | None, languages=None) -> None:
+    def __init__(self, vectors, model: EtiquetteModel | None, languages=None, verifiers: dict | None = None) -> None:
         """``languages``: where the clean training sentences are that a team's own model learns
-        against (``team_head.py``); without them a team's examples act as nearest neighbours only."""
+        against (``team_head.py``); without them a team's examples act as nearest neighbours only.
+        ``verifiers``: language code → (``verifier.Verifier``, its model's ``SentenceVectors``), a
+        second reading of what the model flags."""
         self._vectors = vectors  # checks.vectors.SentenceVectors of the model's embedder
         self._model = model
+        self._verifiers = verifiers or {}
         self._team_heads = None
         if languages is not None and vectors is not None:
             self._team_heads = TeamHeads(lambda texts: self._vectors.encode([as_written_in_training(t) for t in texts]),
@@ -392,7 +400,7 @@ class EtiquetteCheck:
             return []
         texts = [as_written_in_training(s) for _, s in todo]
         vectors = self._vectors.encode(texts)
-        verdicts = self._model.verdicts(vectors, texts, language.code)
+        verdicts = self._verified(texts, self._model.verdicts(vectors, texts, language.code), language.code)
         if context.rules.never_say or context.rules.fine or context.rules.competitors:
             verdicts = self._team_verdicts(vectors, texts, verdicts, context.rules)
         out = []
@@ -408,6 +416,23 @@ class EtiquetteCheck:
             out.append(Finding(offset, len(sentence), "privacy" if category == "confidential" else "tone",
                                f"ETIQUETTE_{category.upper()}", reason, "error" if probability > 0.9 else "warning",
                                rewrites))
+        return out
+
+    def _verified(self, texts: list[str], verdicts: list, code: str) -> list:
+        """The base model's verdicts read once more by the language's verifier, if it has one: a
+        sentence it finds clean is let go. Long sentences keep the long model's verdict (the
+        verifier learned from the training sentences as written, few of them that long)."""
+        verifier, vectors = self._verifiers.get(code, (None, None))
+        long = self._model.long
+        todo = [i for i, v in enumerate(verdicts)
+                if v is not None and not (long is not None and is_long(texts[i], long.long_words))]
+        if verifier is None or not todo:
+            return verdicts
+        cleared = verifier.clears(vectors.encode([texts[i] for i in todo]))
+        out = list(verdicts)
+        for i, clear in zip(todo, cleared):
+            if clear:
+                out[i] = None
         return out
 
     def _team_verdicts(self, vectors: np.ndarray, texts: list[str], verdicts: list, rules) -> list:

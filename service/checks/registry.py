@@ -33,6 +33,7 @@ class CheckDeps:
     etiquette_model: object | None = None  # checks.etiquette.EtiquetteModel
     vectors: object | None = None  # checks.vectors.SentenceVectors for the etiquette model
     languages: object | None = None  # languages.LanguageRegistry: a team's own etiquette model learns from theirs
+    verifiers: dict | None = None  # language code -> (checks.verifier.Verifier, its SentenceVectors)
 
 
 CHECKS: list[Callable[[CheckDeps], Check]] = [
@@ -42,7 +43,7 @@ CHECKS: list[Callable[[CheckDeps], Check]] = [
     lambda deps: PrivacyCheck(deps.settings.internal_url_hosts),
     lambda deps: PlaceholderCheck(),
     # after the rules: a sentence a rule explained keeps the rule's advice
-    lambda deps: EtiquetteCheck(deps.vectors, deps.etiquette_model, deps.languages) if deps.etiquette_model is not None else None,
+    lambda deps: EtiquetteCheck(deps.vectors, deps.etiquette_model, deps.languages, deps.verifiers) if deps.etiquette_model is not None else None,
     lambda deps: GrammarCheck(deps.grammar_server) if deps.grammar_server is not None else None,
 ]
 

@@ -19,7 +19,7 @@ from service.checks.base import (
     TeamRules,
     Tone,
 )
-from service.checks.etiquette import EtiquetteCheck, EtiquetteModel
+from service.checks.etiquette import HEAD_PATH, EtiquetteCheck, EtiquetteModel
 from service.checks.grammar import GrammarCheck
 from service.checks.languagetool import LanguageToolServer
 from service.checks.registry import CheckDeps, build_checks
@@ -27,6 +27,7 @@ from service.checks.schemas import MAX_TEXT as MAX_CHECK_CHARS
 from service.checks.storage import RulesStorage
 from service.checks.tone import ToneHead, ToneScorer
 from service.checks.vectors import SentenceVectors
+from service.checks.verifier import load_verifiers
 from service.core.db import Database
 from service.core.errors import ValidationFailed
 from service.core.settings import Settings
@@ -117,11 +118,15 @@ class CheckService:
             log.warning("no etiquette model; run 'tact train etiquette'. Etiquette uses rules only.")
         elif etiquette.long is None:
             log.warning("no long-sentence etiquette model; run 'tact train etiquette'. Long sentences use the base model.")
+        # a second reading of what the etiquette model flags, per language that has one trained
+        verifiers = load_verifiers(HEAD_PATH) if etiquette is not None and settings.etiquette_verifier else {}
+        verifiers = {code: v for code, v in verifiers.items() if code in {lang.code for lang in languages}}
         vectors = {spec: SentenceVectors(embedders.get(spec)) for spec in
-                   {m.model for m in (head, etiquette) if m is not None}}
+                   {m.model for m in (head, etiquette, *verifiers.values()) if m is not None}}
         scorer = ToneScorer(vectors.get(head.model) if head else None, head)
         server = LanguageToolServer(settings.languagetool, state_dir=settings.data_dir)
-        deps = CheckDeps(settings, server, etiquette, vectors.get(etiquette.model) if etiquette else None, languages)
+        deps = CheckDeps(settings, server, etiquette, vectors.get(etiquette.model) if etiquette else None, languages,
+                         {code: (v, vectors[v.model]) for code, v in verifiers.items()})
         service = cls(build_checks(deps), scorer, languages, detector, RulesStorage(db), server)
         grammar = service.grammar
         if grammar is not None:

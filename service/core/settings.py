@@ -85,6 +85,7 @@ class Settings:
     secret: str | None = None  # signs web UI CSRF tokens; None = one generated and kept in the database
     secure_cookies: bool = False  # web UI cookies only over HTTPS (session cookies are Secure on HTTPS anyway)
     max_message_chars: int = 20_000
+    etiquette_verifier: bool = True  # a second sentence model reads what the etiquette model flags (checks/verifier.py)
 
     @property
     def sqlite_path(self) -> Path:
@@ -135,6 +136,7 @@ class Settings:
             secret=_env("TACT_SECRET"),
             rate_limit_per_minute=int(_env("TACT_RATE_LIMIT_PER_MINUTE", "1200")),
             secure_cookies=_bool("TACT_SECURE_COOKIES", False),
+            etiquette_verifier=_bool("TACT_ETIQUETTE_VERIFIER", True),
         )
         if base.models.engine not in ("onnx", "torch"):
             raise ValueError(f"TACT_MODEL_ENGINE is {base.models.engine!r}: onnx or torch")

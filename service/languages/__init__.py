@@ -73,6 +73,8 @@ class Language:
     folder: Path = field(compare=False)
     # what a sentence is about (pattern -> phrase) for an etiquette rewrite's {object}; optional
     etiquette_objects: tuple[tuple[str, str], ...] = ()
+    # the sentence model a second reading of the etiquette model's verdicts uses (checks/verifier.py); optional
+    etiquette_verifier: str | None = None
 
 
 def _read(folder: Path, name: str) -> dict:
@@ -139,7 +141,8 @@ def load_language(folder: Path) -> Language:
         acronyms=frozenset(tone["acronyms"] or ()), messages=dict(tone["messages"]),
         etiquette={c: dict(tone["etiquette"][c]) for c in ETIQUETTE_CATEGORIES},
         politeness={k: _regex(str(tone["politeness"][k]), f"{folder / 'tone.yaml'} politeness {k}")
-                    for k in POLITENESS_STRATEGIES}, ui=ui, folder=folder, etiquette_objects=objects)
+                    for k in POLITENESS_STRATEGIES}, ui=ui, folder=folder, etiquette_objects=objects,
+        etiquette_verifier=meta.get("etiquette_verifier") or None)
 
 
 class LanguageRegistry:

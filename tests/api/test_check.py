@@ -192,6 +192,15 @@ def test_etiquette_violations_are_caught_with_advice_in_the_drafts_language(clie
     assert "TONE_NO_GREETING" not in {i["rule"] for i in ru["issues"]}
 
 
+def test_a_polite_closing_the_first_reading_flags_passes_the_service(client):
+    """The second reading (checks/verifier.py) is wired into the running service: the etiquette
+    model alone reads this closing as a dismissal (tests/unit/test_etiquette.py)."""
+    result = check(client, text="Hello Dana,\n\nYour new card is on its way. Please don't hesitate to reach us by phone "
+                                "or chat.\n\nBest regards,\nSam", language="en")
+    assert not [i for i in result["issues"] if i["rule"].startswith("ETIQUETTE_")], result["issues"]
+    assert check(client, text="Don't bother calling again, nobody here can change it.", language="en")["issues"]
+
+
 def test_a_russian_draft_gets_russian_advice_even_when_english_is_asked(client):
     result = check(client, text="Добрый день! Как я уже говорил, возврат занимает пять дней. Проверим заказ. Всего доброго",
                    language="en")

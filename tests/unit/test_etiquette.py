@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.checks.base import CheckContext
+from service.checks.base import CheckContext, Example, TeamRules
 from service.checks.etiquette import (
+    HEAD_PATH,
     LONG_WORDS,
     EtiquetteCheck,
     EtiquetteModel,
@@ -19,16 +20,25 @@ from service.checks.etiquette import (
 from service.checks.etiquette_training import joined_sentences
 from service.checks.tone import ToneRulesCheck
 from service.checks.vectors import SentenceVectors
+from service.checks.verifier import load_verifiers
 from service.languages import load_languages
 
 LANGUAGES = load_languages(("en", "ru"))
 
 
 @pytest.fixture(scope="module")
-def etiquette(use_model):
+def verifiers(embedders):
+    found = load_verifiers(HEAD_PATH)
+    assert "en" in found, "service/checks/etiquette_verifier_en.npz is missing: run 'make train-etiquette'"
+    return {code: (v, SentenceVectors(embedders.get(v.model))) for code, v in found.items()}
+
+
+@pytest.fixture(scope="module")
+def etiquette(use_model, verifiers):
+    """The check as the service runs it: with the second reading where a language has one."""
     model = EtiquetteModel.load()
     assert model is not None, "service/checks/etiquette_head.npz is missing: run 'make train-etiquette'"
-    return EtiquetteCheck(SentenceVectors(use_model), model)
+    return EtiquetteCheck(SentenceVectors(use_model), model, verifiers=verifiers)
 
 
 def flagged(check, text, code):
@@ -88,6 +98,29 @@ def test_the_vector_model_predicts_as_scikit_learns_svm():
         assert np.allclose(got.sum(axis=1), 1.0)
         assert np.abs(got - expected).max() < 0.01
         assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+
+
+def test_a_binary_machine_predicts_as_scikit_learns_svm():
+    """Two classes (the verifier's): one pair's sigmoid is the distribution, with scikit-learn's
+    flipped signs for a binary machine undone."""
+    import warnings
+
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 300)
+    vectors = rng.normal(size=(300, 16)) + np.eye(2, 16)[labels] * 1.2
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        svc = SVC(C=8.0, probability=True, class_weight="balanced", random_state=13).fit(vectors[:200], labels[:200])
+        expected = svc.predict_proba(vectors[200:])
+        ours = PairwiseSVM.from_sklearn(svc)
+    sure = np.abs(expected[:, 1] - 0.5) > 0.01  # (a row at even odds may tip either way in int8)
+    for model in (ours, PairwiseSVM.from_arrays(ours.to_arrays("svm_"), "svm_")):
+        got = model.probabilities(vectors[200:])
+        assert np.abs(got - expected).max() < 0.01
+        assert (got.argmax(axis=1) == expected.argmax(axis=1))[sure].all()
 
 
 CATEGORY_SENTENCES = [
@@ -299,3 +332,45 @@ def test_an_etiquette_finding_is_an_issue_and_leaves_the_tone_score_to_the_sente
         alone = scorer.score(text, [], LANGUAGES.get(code))
         assert result.tone.score == alone.score
         assert [s.score for s in result.tone.sentences] == [s.score for s in alone.sentences]
+
+
+# A second reading (checks/verifier.py, English) lets go of what the first flags but a second
+# sentence model finds clean: polite stock phrases the first reading took for dismissals, blame or
+# sarcasm. (Neither these nor the violations below are in any training file.)
+SECOND_READING_CLEARS = [
+    "Please don't hesitate to reach us by phone or chat.",
+    "Wonderful to have you with us again this year.",
+    "Nothing further is needed from you.",
+]
+SECOND_READING_KEEPS = [
+    "Don't bother calling again, nobody here can change it.",
+    "Our CEO has no idea how this system works, to be honest.",
+    "Stop emailing us about the refund, it's not happening.",
+]
+
+
+@pytest.fixture(scope="module")
+def first_reading_only(use_model):
+    return EtiquetteCheck(SentenceVectors(use_model), EtiquetteModel.load())
+
+
+@pytest.mark.parametrize("text", SECOND_READING_CLEARS)
+def test_the_second_reading_lets_polite_stock_phrases_go(etiquette, first_reading_only, text):
+    assert flagged(first_reading_only, text, "en"), f"the first reading no longer flags it; pick another: {text}"
+    assert not flagged(etiquette, text, "en")
+
+
+@pytest.mark.parametrize("text", SECOND_READING_KEEPS)
+def test_the_second_reading_keeps_violations(etiquette, first_reading_only, text):
+    assert flagged(first_reading_only, text, "en") and flagged(etiquette, text, "en")
+
+
+def test_a_teams_never_say_example_stands_whatever_the_second_reading_says(etiquette):
+    text = SECOND_READING_CLEARS[0]
+    context = CheckContext(rules=TeamRules(never_say=(Example(text),)))
+    assert {f.rule for f in etiquette.check(text, LANGUAGES.get("en"), context)}
+
+
+def test_only_languages_with_a_second_model_have_a_second_reading(verifiers):
+    assert set(verifiers) == {lang.code for lang in LANGUAGES if lang.etiquette_verifier}
+    assert verifiers["en"][0].model == LANGUAGES.get("en").etiquette_verifier
