@@ -225,6 +225,15 @@ class PairwiseSVM:
                    int(data[f"{prefix}classes"]))
 
 
+def read_model(cls, path: Path):
+    """``cls`` built from a saved model's arrays, or None when the file is missing or not one."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return cls({k: data[k] for k in data.files})
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def as_written_in_training(sentence: str) -> str:
     """The sentence ending in a full stop when it ends in a letter or digit: the training sentences
     all end in punctuation (clean ones 100 %, violations 97-99 %), and without the stop the vector
@@ -288,11 +297,7 @@ class EtiquetteModel:
 
     @classmethod
     def _read(cls, path: Path) -> "EtiquetteModel | None":
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls({k: data[k] for k in data.files})
-        except (OSError, ValueError, KeyError):
-            return None
+        return read_model(cls, path)
 
     def probabilities(self, vectors: np.ndarray, sentences: list[str]) -> np.ndarray:
         return self._routed(vectors, sentences)[0]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.checks.etiquette import PairwiseSVM
+from service.checks.etiquette import PairwiseSVM, read_model
 
 KEEP = 0.98  # of the training violations out of fold that the second reading still flags
 SVM_C = 8.0
@@ -50,11 +50,7 @@ class Verifier:
 
     @classmethod
     def load(cls, path: Path) -> "Verifier | None":
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls({k: data[k] for k in data.files})
-        except (OSError, ValueError, KeyError):
-            return None
+        return read_model(cls, path)
 
     def violation(self, vectors: np.ndarray) -> np.ndarray:
         """P(a violation) per sentence vector."""

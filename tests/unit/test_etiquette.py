@@ -71,6 +71,14 @@ def test_word_ngram_features_are_scikit_learns():
     assert np.allclose(ours, vectorizer.transform(texts).toarray(), atol=1e-5)
 
 
+def _clustered(classes: int, n: int, dim: int, spread: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and unit vectors around one axis a class, as sentence vectors are unit vectors."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, n)
+    vectors = rng.normal(size=(n, dim)) + np.eye(classes, dim)[labels] * spread
+    return labels, (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
 def test_the_vector_model_predicts_as_scikit_learns_svm():
     """PairwiseSVM, the plain-array form the head is saved in, against scikit-learn's SVC on the
     same unit vectors: the same pairwise decisions, and probabilities within libsvm's own stopping
@@ -80,10 +88,7 @@ def test_the_vector_model_predicts_as_scikit_learns_svm():
 
     from sklearn.svm import SVC
 
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 5, 400)
-    vectors = rng.normal(size=(400, 24)) + np.eye(5, 24)[labels] * 1.5
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    labels, vectors = _clustered(classes=5, n=400, dim=24, spread=1.5, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         svc = SVC(C=16.0, probability=True, class_weight="balanced", random_state=13,
@@ -107,10 +112,7 @@ def test_a_binary_machine_predicts_as_scikit_learns_svm():
 
     from sklearn.svm import SVC
 
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, 2, 300)
-    vectors = rng.normal(size=(300, 16)) + np.eye(2, 16)[labels] * 1.2
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    labels, vectors = _clustered(classes=2, n=300, dim=16, spread=1.2, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         svc = SVC(C=8.0, probability=True, class_weight="balanced", random_state=13).fit(vectors[:200], labels[:200])
