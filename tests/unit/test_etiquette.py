@@ -376,3 +376,18 @@ def test_a_teams_never_say_example_stands_whatever_the_second_reading_says(etiqu
 def test_only_languages_with_a_second_model_have_a_second_reading(verifiers):
     assert set(verifiers) == {lang.code for lang in LANGUAGES if lang.etiquette_verifier}
     assert verifiers["en"][0].model == LANGUAGES.get("en").etiquette_verifier
+
+
+# Russian lines in a draft read as English; without the script guard the English second reading
+# let the first go (its model cannot read Russian).
+RUSSIAN_IN_AN_ENGLISH_DRAFT = [
+    "Наш директор вообще не разбирается в том, что продаёт.",
+    "Сходите лучше в соседний банк, там всё сделают быстрее.",
+    "Ничем помочь не могу, смотрите раздел вопросов на сайте.",
+]
+
+
+@pytest.mark.parametrize("text", RUSSIAN_IN_AN_ENGLISH_DRAFT)
+def test_a_sentence_in_another_script_keeps_the_first_readings_verdict(etiquette, first_reading_only, text):
+    assert flagged(first_reading_only, text, "en")
+    assert flagged(etiquette, text, "en") == flagged(first_reading_only, text, "en")
