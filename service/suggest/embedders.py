@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from index.embedder import Embedder, MicroBatcher, engine_of, load_embedder
+from index.embedder import ConcatEmbedder, Embedder, MicroBatcher, engine_of, load_embedder
 
 log = logging.getLogger("tact.search")
 
@@ -19,6 +19,10 @@ class Embedders:
         self._lock = threading.Lock()
 
     def get(self, spec: str) -> Embedder:
+        if "+" in spec:  # models side by side share each model with whoever else names it
+            parts = [self.get(part.strip()) for part in spec.split("+")]
+            with self._lock:
+                return self._loaded.setdefault(spec, ConcatEmbedder(parts))
         with self._lock:
             if spec not in self._loaded:
                 started = time.perf_counter()

