@@ -10,6 +10,7 @@ from service.checks.base import CheckContext, Example, TeamRules
 from service.checks.etiquette import (
     HEAD_PATH,
     LONG_WORDS,
+    SECOND_READINGS,
     EtiquetteCheck,
     EtiquetteModel,
     NgramFeatures,
@@ -400,3 +401,28 @@ RUSSIAN_IN_AN_ENGLISH_DRAFT = [
 def test_a_sentence_in_another_script_keeps_the_first_readings_verdict(etiquette, first_reading_only, text):
     assert flagged(first_reading_only, text, "en")
     assert flagged(etiquette, text, "en") == flagged(first_reading_only, text, "en")
+
+
+class _Counting:
+    """The verifier's sentence vectors, counting what it is asked to read."""
+
+    def __init__(self, vectors) -> None:
+        self.vectors, self.read = vectors, []
+
+    def encode(self, texts):
+        self.read.extend(texts)
+        return self.vectors.encode(texts)
+
+
+def test_a_draft_reads_a_bounded_number_of_flags_a_second_time(use_model, verifiers):
+    """A pasted wall of flagged lines must not hold the shared English model (and another user's
+    /suggest) for seconds: at most SECOND_READINGS are read again, the least sure first."""
+    verifier, vectors = verifiers["en"]
+    counting = _Counting(vectors)
+    model = EtiquetteModel.load()
+    check = EtiquetteCheck(SentenceVectors(use_model), model, verifiers={"en": (verifier, counting)})
+    lines = [f"{s[:-1]} ({n})." for n in range(3) for s in SECOND_READING_KEEPS + SECOND_READING_CLEARS]
+    first = EtiquetteCheck(SentenceVectors(use_model), model)
+    assert len(first.check(" ".join(lines), LANGUAGES.get("en"), CheckContext())) > SECOND_READINGS
+    check.check(" ".join(lines), LANGUAGES.get("en"), CheckContext())
+    assert 0 < len(counting.read) <= SECOND_READINGS
