@@ -18,8 +18,8 @@ unchanged, the evaluation's clean sentences flagged 0.050 → 0.000. all-mpnet-b
 held-out violations; a second machine on USE's own vectors changed nothing. MiniLM and mpnet side by
 side (``a+b``; mpnet is the English suggestion model, already loaded, and ``Embedders`` shares it)
 separate better: out of fold, the clean training sentences let go 0.58 → 0.78 at the same line; of
-the 516, 28 flagged (27 with the "you should have" rule narrowed), one held-out violation lost; ~30 ms
-for a flagged sentence. Russian has none: the only other multilingual model installable here,
+the 516, 28 flagged (27 with the "you should have" rule narrowed), one held-out violation lost; ~36 ms
+for a flagged sentence, at most ``etiquette.SECOND_READINGS`` of them a draft. Russian has none: the only other multilingual model installable here,
 multilingual-e5-small, costs ~17 ms a sentence (README, Models).
 """
 

@@ -15,11 +15,12 @@ from service.checks.etiquette import (
     EtiquetteModel,
     NgramFeatures,
     PairwiseSVM,
+    as_written_in_training,
     char_wb_ngrams,
     word_ngrams,
 )
 from service.checks.etiquette_training import joined_sentences
-from service.checks.tone import ToneRulesCheck
+from service.checks.tone import ToneRulesCheck, split_sentences
 from service.checks.vectors import SentenceVectors
 from service.checks.verifier import load_verifiers
 from service.languages import load_languages
@@ -371,10 +372,14 @@ def test_the_second_reading_keeps_violations(etiquette, first_reading_only, text
 def test_a_sarcastic_tail_the_second_reading_lets_go_is_still_caught_by_the_rule(etiquette, first_reading_only):
     """What the second reading costs: MiniLM and mpnet read the polite head of "Sorry for the wait,
     or whatever" and let the first reading's sarcasm go (as one held-out sarcasm of 18 in
-    bench/etiquette/eval_en.yaml); "whatever" is a dismissive word the rules know."""
+    bench/etiquette/eval_en.yaml); "whatever" is a dismissive word the rules know, and as the
+    service runs them (rules first) the draft is still stopped."""
     text = "Sorry for the wait, or whatever."
-    assert flagged(first_reading_only, text, "en") and not flagged(etiquette, text, "en")
-    assert "TONE_DISMISSIVE" in flagged(ToneRulesCheck(), text, "en")
+    assert flagged(first_reading_only, text, "en")
+    context = CheckContext()
+    for check in (ToneRulesCheck(), etiquette):
+        context.found.extend(check.check(text, LANGUAGES.get("en"), context))
+    assert "TONE_DISMISSIVE" in {f.rule for f in context.found}
 
 
 def test_a_teams_never_say_example_stands_whatever_the_second_reading_says(etiquette):
@@ -425,4 +430,7 @@ def test_a_draft_reads_a_bounded_number_of_flags_a_second_time(use_model, verifi
     first = EtiquetteCheck(SentenceVectors(use_model), model)
     assert len(first.check(" ".join(lines), LANGUAGES.get("en"), CheckContext())) > SECOND_READINGS
     check.check(" ".join(lines), LANGUAGES.get("en"), CheckContext())
-    assert 0 < len(counting.read) <= SECOND_READINGS
+    texts = [as_written_in_training(s) for _, s in split_sentences(" ".join(lines))]
+    verdicts = model.verdicts(SentenceVectors(use_model).encode(texts), texts, "en")
+    least_sure = sorted((v[1], i) for i, v in enumerate(verdicts) if v is not None)[:SECOND_READINGS]
+    assert counting.read == [texts[i] for i in sorted(i for _, i in least_sure)]
