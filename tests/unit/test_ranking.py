@@ -79,3 +79,20 @@ def test_a_template_with_a_reply_text_has_its_title_as_a_row_of_its_own(minilm):
     assert len(rows) == 4
     assert float(rows[-1] @ minilm.encode(["Refund approved"])[0]) > 0.999
     assert index.search("refund approved?", k=1).hits[0].template_id == 1
+
+
+def test_a_title_with_the_separators_of_macro_names_is_read_as_words(minilm):
+    """Titles named like intents or Zendesk macros ("card_arrival", "Billing::Refunds") are
+    embedded and matched as words: the title shown stays as the lead wrote it."""
+    card = Document(1, "card_arrival", "Your new card is on its way.", ("has my card been sent",))
+    assert card.texts() == ["card arrival. Your new card is on its way", "has my card been sent", "card arrival"]
+    assert card.lexical_text() == "card arrival has my card been sent"
+    macro = Document(2, "Billing::Refunds :: Partial_refund", "", ())
+    assert macro.texts() == ["Billing: Refunds: Partial refund"]
+    assert macro.title == "Billing::Refunds :: Partial_refund"
+    assert Document(3, "___", "", ()).texts() == ["___"]  # nothing but separators: kept, not an empty row
+    index = LanguageIndex("en", minilm, stopwords="en")
+    index.rebuild([card, Document(4, "card_declined", "", ("my payment was refused",))], "test")
+    assert float(index._vectors[1][-1] @ minilm.encode(["card arrival"])[0]) > 0.999
+    # BM25 finds "arrival" in the title (one token "card_arrival" before)
+    assert index._lexical.scores("arrival") == {1: 1.0}
