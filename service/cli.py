@@ -124,17 +124,23 @@ def cmd_user_add(args) -> int:
 
 def cmd_train_tone(args) -> int:
     from index.embedder import load_embedder
-    from service.checks.tone import HEAD_PATH
+    from service.checks.tone import HEAD_PATH, WHOLE_HEAD_PATH
     from service.checks.tone_training import train_tone
     from service.languages import load_languages
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.models.tone, settings.models.engine)
-    head = train_tone(Path(args.evaldata), embedder, load_languages(("en", "ru"), settings.language_dirs),
-                      settings.starter_library_dir)
+    whole_model = settings.models.tone_whole
+    head, whole = train_tone(Path(args.evaldata), embedder, load_languages(("en", "ru"), settings.language_dirs),
+                             settings.starter_library_dir,
+                             whole_embedder=load_embedder(whole_model, settings.models.engine) if whole_model else None)
     out = Path(args.output) if args.output else HEAD_PATH
     head.save(out)
     print(f"tone head written to {out}")
+    if whole is not None:
+        whole_out = out.with_name(WHOLE_HEAD_PATH.name)
+        whole.save(whole_out, head)
+        print(f"head of a text read as one written to {whole_out}")
     return 0
 
 
@@ -169,6 +175,7 @@ def cmd_models_check(args) -> int:
     configure(settings.log_level)  # model assembly and ONNX export log their progress
     languages = load_languages(settings.languages, settings.language_dirs)
     specs = [settings.models.by_language.get(lang.code, lang.model) for lang in languages] + [settings.models.tone]
+    specs += [settings.models.tone_whole] if settings.models.tone_whole else []
     specs += [lang.etiquette_verifier for lang in languages if lang.etiquette_verifier and settings.etiquette_verifier]
     for spec in dict.fromkeys(specs):
         print(f"loading {spec} …", flush=True)

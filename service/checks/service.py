@@ -25,7 +25,7 @@ from service.checks.languagetool import LanguageToolServer
 from service.checks.registry import CheckDeps, build_checks
 from service.checks.schemas import MAX_TEXT as MAX_CHECK_CHARS
 from service.checks.storage import RulesStorage
-from service.checks.tone import ToneHead, ToneScorer
+from service.checks.tone import ToneHead, ToneScorer, WholeTextHead
 from service.checks.vectors import SentenceVectors
 from service.checks.verifier import load_verifiers
 from service.core.db import Database
@@ -121,9 +121,18 @@ class CheckService:
         # a second reading of what the etiquette model flags, per language that has one trained
         verifiers = load_verifiers(HEAD_PATH) if etiquette is not None and settings.etiquette_verifier else {}
         verifiers = {code: v for code, v in verifiers.items() if code in {lang.code for lang in languages}}
+        whole = WholeTextHead.load(head) if settings.models.tone_whole else None
+        if whole is not None and whole.extra_model != settings.models.tone_whole:
+            log.warning("the tone head of a text read as one was trained with another model; run 'tact train tone'",
+                        extra={"model": whole.extra_model, "configured": settings.models.tone_whole})
+            whole = None
+        elif whole is None and head is not None and settings.models.tone_whole:
+            log.warning("no tone head for a text read as one (or trained beside another head); run 'tact train tone'")
         vectors = {spec: SentenceVectors(embedders.get(spec)) for spec in
-                   {m.model for m in (head, etiquette, *verifiers.values()) if m is not None}}
-        scorer = ToneScorer(vectors.get(head.model) if head else None, head)
+                   {m.model for m in (head, etiquette, *verifiers.values()) if m is not None}
+                   | ({whole.extra_model} if whole else set())}
+        scorer = ToneScorer(vectors.get(head.model) if head else None, head, whole=whole,
+                            whole_embedder=vectors[whole.extra_model] if whole else None)
         server = LanguageToolServer(settings.languagetool, state_dir=settings.data_dir)
         deps = CheckDeps(settings, server, etiquette, vectors.get(etiquette.model) if etiquette else None, languages,
                          {code: (v, vectors[v.model]) for code, v in verifiers.items()})

@@ -18,6 +18,7 @@ from service.checks.kernel import RBFKernel, dequantise_rows, one_blas_thread, q
 from service.languages import POLITENESS_STRATEGIES, Language
 
 HEAD_PATH = Path(__file__).resolve().parent / "tone_head.npz"
+WHOLE_HEAD_PATH = HEAD_PATH.with_name("tone_head_whole.npz")
 SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
 # Penalties that rule hits take off the learned score: a rude phrase outweighs a polite context.
 PENALTY = {"error": 0.35, "warning": 0.15, "info": 0.0}
@@ -31,6 +32,11 @@ WHOLE_WEIGHT = 0.7
 # the score 0.932 → 0.938). Its price: a draft of four to six sentences is encoded once more as a
 # whole on each check (~2 ms for 250 characters); a 1,000-character reply is not.
 WHOLE_TEXT_SENTENCES = 6
+# A text read as one up to this long is scored by ``WholeTextHead`` (MiniLM beside USE). MiniLM's
+# encode grows with the text (ONNX Runtime, 2 cores, 2026-11-29: 6 ms at 60 characters, 12 ms at
+# 200, 31 ms at 500, 58 ms at 1,000, where LanguageTool takes ~47 ms): requests and chat lines get
+# it (Wikipedia's requests: median 121 characters, 99 % under 404), a longer draft the USE head.
+WHOLE_HEAD_MAX_CHARS = 500
 
 
 def mixed(whole: float, values: list[float], sentences: int) -> float:
@@ -213,6 +219,70 @@ class ToneHead:
             return None
 
 
+class WholeTextHead:
+    """The politeness score of a text read as one (up to ``WHOLE_TEXT_SENTENCES`` sentences: a
+    request, a chat line, a short reply), over the sentence head's vectors and a second model's
+    side by side (``tone_head_whole.npz``, ``tact train tone``): a kernel ridge regression like
+    ``ToneHead``'s, on the same training texts in the same order.
+
+    Why: all-MiniLM-L6-v2 beside USE ranks requests better than USE alone. Cross-validated on the
+    Wikipedia training part (5 folds, every other training text in; 2026-11-29): AUC 0.930 → 0.941;
+    the held-out Wikipedia requests 0.939 → 0.952, detox comments 0.898 → 0.902. A weighted sum of
+    the USE head and a ridge regression on MiniLM alone did worse (CV 0.932–0.938). Sentences keep
+    the USE head: a draft's sentences are encoded by USE for the etiquette check anyway, and MiniLM
+    for each would cost /check ~60 ms a 1,000-character draft; a text read as one and up to
+    ``WHOLE_HEAD_MAX_CHARS`` long costs one MiniLM encode (~12 ms for a request of 200 characters).
+
+    The file keeps only the second model's columns of the training vectors: the first ones are
+    the sentence head's (``tone_head.npz``), checked by their count and a checksum at load."""
+
+    def __init__(self, head: ToneHead, extra_model: str) -> None:
+        self.head = head
+        self.extra_model = extra_model
+
+    @property
+    def model(self) -> str:
+        return self.head.model
+
+    def scores(self, vector: np.ndarray, extra: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return self.head.scores(np.hstack([np.atleast_2d(vector), np.atleast_2d(extra)]), counts)
+
+    def raw(self, vectors: np.ndarray, extra: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return self.head.raw(np.hstack([vectors, extra]), counts)
+
+    def save(self, path: Path, base: ToneHead) -> None:
+        width = base.vectors.shape[1]
+        quantised, scales = as_stored(self.head.vectors[:, width:])
+        with open(path, "wb") as fh:
+            np.savez_compressed(fh, model=self.head.model, extra_model=self.extra_model, base_model=base.model,
+                                base_rows=len(base.vectors), base_checksum=_checksum(base.vectors),
+                                vectors=quantised, vector_scales=scales, dual=self.head.dual, bias=self.head.bias,
+                                gamma=self.head.gamma, strategy_scale=self.head.strategy_scale,
+                                scale=self.head.scale, metrics=json.dumps(self.head.metrics))
+
+    @classmethod
+    def load(cls, base: ToneHead | None, path: Path = WHOLE_HEAD_PATH) -> "WholeTextHead | None":
+        """None when there is no file, or when it was trained beside another sentence head."""
+        if base is None:
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                d = {k: data[k] for k in data.files}
+            if (str(d["base_model"]) != base.model or int(d["base_rows"]) != len(base.vectors)
+                    or abs(float(d["base_checksum"]) - _checksum(base.vectors)) > 1e-3):
+                return None  # retrain both ('tact train tone')
+            vectors = np.hstack([base.vectors, from_stored(d["vectors"], d["vector_scales"])])
+            head = ToneHead(str(d["model"]), vectors, base.counts, d["dual"], float(d["bias"]), float(d["gamma"]),
+                            float(d["strategy_scale"]), base.strategies, float(d["scale"]), json.loads(str(d["metrics"])))
+            return cls(head, str(d["extra_model"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
+
+def _checksum(vectors: np.ndarray) -> float:
+    return float(np.asarray(vectors, np.float64).sum())
+
+
 @dataclass
 class ScoredSentence:
     offset: int
@@ -238,9 +308,13 @@ class LearnedTone:
 class ToneScorer:
     """The overall tone: learned sentence scores, lowered by the findings of tone-affecting checks."""
 
-    def __init__(self, embedder=None, head: ToneHead | None = None, cache_size: int = 20_000) -> None:
+    def __init__(self, embedder=None, head: ToneHead | None = None, cache_size: int = 20_000,
+                 whole: WholeTextHead | None = None, whole_embedder=None) -> None:
+        """``whole`` and ``whole_embedder`` (its second model): a text read as one is scored by it."""
         self._embedder = embedder
         self._head = head
+        self._whole = whole if whole_embedder is not None else None
+        self._whole_embedder = whole_embedder
         self._strategies = Strategies()
         # Re-checking an edited draft embeds only the sentences that changed.
         self._scores_cache: OrderedDict[tuple[str, str], float] = OrderedDict()
@@ -250,6 +324,11 @@ class ToneScorer:
     @property
     def learned(self) -> bool:
         return self._head is not None and self._embedder is not None
+
+    @property
+    def whole_model(self) -> str | None:
+        """The model beside the sentence head's for a text read as one, when that head serves."""
+        return self._whole.extra_model if self._whole is not None and self.learned else None
 
     def learned_part(self, text: str, language: Language) -> LearnedTone:
         """What the learned score says of the text before any finding: ``CheckService`` computes it
@@ -299,11 +378,18 @@ class ToneScorer:
         rows = [at[s] for _, s in todo]
         counts = self._strategies.counts(sentences, language)
         features = np.vstack([np.minimum(counts[rows], Strategies.CAP), self._strategies.joined(counts, language)[None, :]])
-        fresh = self._head.scores(np.vstack([vectors[rows], whole_vector[None, :]]), features)
+        read_as_one = (self._whole is not None and len(sentences) <= WHOLE_TEXT_SENTENCES
+                       and len(joined) <= WHOLE_HEAD_MAX_CHARS)
+        if read_as_one:  # the whole text by its own head; the sentences by this one
+            fresh = self._head.scores(vectors[rows], features[:-1]) if rows else np.zeros(0)
+            whole = float(self._whole.scores(whole_vector, self._whole_embedder.encode([joined])[0], features[-1:])[0])
+        else:
+            fresh = self._head.scores(np.vstack([vectors[rows], whole_vector[None, :]]), features)
+            fresh, whole = fresh[:-1], float(fresh[-1])
         with self._lock:
-            for key, value in zip(todo, fresh[:-1]):
+            for key, value in zip(todo, fresh):
                 known[key] = float(value)
                 self._scores_cache[key] = float(value)
             while len(self._scores_cache) > self._cache_size:
                 self._scores_cache.popitem(last=False)
-        return [known[k] for k in keys], float(fresh[-1])
+        return [known[k] for k in keys], whole

